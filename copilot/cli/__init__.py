@@ -1,0 +1,10 @@
+"""The `copilot` command line: a thin shell over the library.
+
+Each command lives in its own module and registers itself on `main` below.
+Errors from the library (`CopilotError`) become one-line messages here, at the edge.
+"""
+
+from copilot.cli.app import main
+from copilot.cli import aging, demo, ledger, policy  # noqa: F401  (each registers its commands)
+
+__all__ = ["main"]

@@ -1,0 +1,28 @@
+"""`copilot demo`: run the product on the built-in sample data."""
+
+from pathlib import Path
+
+import click
+
+from copilot.cli.app import App, main, pass_app
+from copilot.demo import DEMO_TODAY, run_demo
+from copilot.money import fmt
+
+
+@main.command("demo")
+@click.option("--dir", "folder", type=click.Path(path_type=Path, file_okay=False), default=Path(".copilot-demo"),
+              show_default=True, help="Where the demo database is written (recreated each run).")  # fmt: skip
+@pass_app
+def demo(app: App, folder: Path) -> None:
+    """Load the sample customers, invoices and mail into a fresh demo database and show the result."""
+    folder.mkdir(parents=True, exist_ok=True)
+    today = app.settings.today or DEMO_TODAY
+    result = run_demo(folder / "demo.db", app.policy, today, on_step=lambda name: click.echo(f"· {name}"))
+    click.echo(f"Demo database: {result.db_path} (clock pinned to {result.today.isoformat()})")
+    for note in result.notes:
+        click.echo(f"  {note}")
+    if result.aging:
+        click.echo("Aging:")
+        for bucket in [*result.aging.buckets, result.aging.not_due]:
+            totals = ", ".join(fmt(v, c) for c, v in sorted(bucket.totals.items())) or "-"
+            click.echo(f"  {bucket.name:<8} {bucket.count:>3} invoices  {totals}")

@@ -1,0 +1,179 @@
+"""All settings, loaded in one place.
+
+Values come from `COPILOT_*` environment variables (nested groups use a double
+underscore, e.g. `COPILOT_IMAP__HOST`) and from an optional TOML file: the path
+in `COPILOT_CONFIG`, else `./copilot.toml` when it exists. Environment wins.
+Nothing else in the product reads the environment.
+"""
+
+import os
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+from copilot.errors import ConfigError
+
+ENV_PREFIX = "COPILOT_"
+
+
+class ImapSettings(BaseModel):
+    host: str | None = None
+    port: int = Field(993, ge=1, le=65535)
+    tls: bool = True
+    username: str | None = None
+    password: SecretStr | None = None
+    oauth2_token: SecretStr | None = None
+    folders: list[str] = ["INBOX"]
+    processed_keyword: str | None = None
+    processed_folder: str | None = None
+    sent_folder: str = "Sent"
+    idle: bool = True
+    idle_renew_seconds: int = Field(600, ge=10, le=1740)
+    poll_interval_seconds: int = Field(60, ge=1)
+    max_attachment_bytes: int = Field(1_000_000, ge=0)
+    max_message_bytes: int = Field(50_000_000, ge=1024)
+    backoff_max_seconds: int = Field(300, ge=1)
+
+    @model_validator(mode="after")
+    def _plain_only_on_loopback(self) -> "ImapSettings":
+        if not self.tls and self.host not in (None, "127.0.0.1", "localhost", "::1"):
+            raise ValueError("tls may only be turned off for a loopback host (127.0.0.1, localhost or ::1)")
+        return self
+
+
+class SmtpSettings(BaseModel):
+    host: str | None = None
+    port: int = Field(587, ge=1, le=65535)
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str | None = None
+    password: SecretStr | None = None
+    from_address: str = "ar@localhost"
+    from_name: str = "Accounts Receivable"
+    message_id_domain: str | None = None
+    timeout_seconds: float = Field(30, gt=0)
+
+
+class LlmSettings(BaseModel):
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    model: str = "gpt-4o-mini"
+    structured_method: Literal["json_schema", "function_calling", "json_mode"] = "json_schema"
+    timeout_seconds: float = Field(30, gt=0)
+    max_retries: int = Field(3, ge=0, le=10)
+    max_input_chars: int = Field(4000, ge=200)
+    input_cost_per_million: float = Field(0.0, ge=0)
+    output_cost_per_million: float = Field(0.0, ge=0)
+
+    @property
+    def configured(self) -> bool:
+        return self.api_key is not None and bool(self.api_key.get_secret_value())
+
+
+class ClassifierSettings(BaseModel):
+    mode: Literal["local", "llm", "auto"] = "auto"
+    llm_threshold: float = Field(0.75, ge=0, le=1)
+    review_threshold: float = Field(0.45, ge=0, le=1)
+    model_path: Path | None = None
+
+
+class WebSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    secret_key: SecretStr | None = None
+    base_url: str = "http://127.0.0.1:8000"
+    secure_cookies: bool = False
+
+
+class AlertSettings(BaseModel):
+    webhook_url: str | None = None
+    dedupe_hours: int = Field(24, ge=0)
+    max_attempts: int = Field(5, ge=1)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    db_path: Path = Path("copilot.db")
+    policy_path: Path | None = None
+    today: date | None = None
+    outbox_dir: Path | None = None
+    dispute_owner_email: str | None = None
+    imap: ImapSettings = ImapSettings()
+    smtp: SmtpSettings = SmtpSettings()
+    llm: LlmSettings = LlmSettings()
+    classifier: ClassifierSettings = ClassifierSettings()
+    web: WebSettings = WebSettings()
+    alerts: AlertSettings = AlertSettings()
+
+    @field_validator("policy_path")
+    @classmethod
+    def _policy_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no policy file at {value}")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        toml_path = _config_file()
+        if toml_path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
+        return tuple(sources)
+
+
+def _config_file() -> Path | None:
+    named = os.environ.get(ENV_PREFIX + "CONFIG")
+    if named:
+        path = Path(named)
+        if not path.is_file():
+            raise ConfigError(f"{ENV_PREFIX}CONFIG points at {path}, which is not a file.")
+        return path
+    default = Path("copilot.toml")
+    return default if default.is_file() else None
+
+
+def _setting_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if not isinstance(p, int)]
+    return ENV_PREFIX + "__".join(p.upper() for p in parts) if parts else "settings"
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    name = _setting_name(tuple(first.get("loc", ())))
+    message = first.get("msg", "is invalid").removeprefix("Value error, ")
+    if first.get("type") == "extra_forbidden":
+        return f"Unknown setting {name}; check the spelling against the README."
+    given = first.get("input")
+    shown = "" if isinstance(given, dict) or given is None else f" (got {given!r})"
+    return f"Setting {name} is wrong: {message}{shown}."
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings from the environment and config file; raise ConfigError in one sentence."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+    except (OSError, ValueError) as exc:  # unreadable or malformed TOML
+        raise ConfigError(f"The settings file could not be read: {exc}.") from None
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return load_settings()

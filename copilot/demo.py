@@ -1,0 +1,61 @@
+"""The built-in demo: sample ledger, sample mailbox and a pinned clock, with no server and no key."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from copilot import clock, ledger
+from copilot.aging import AgingReport, aging_report
+from copilot.policy import Policy
+from copilot.resources import demo_data_dir
+from copilot.store import Store
+
+# The sample data is written around this day; the demo runs as if it were today.
+DEMO_TODAY = date(2026, 11, 16)
+
+Step = Callable[[Store, Policy, "DemoResult"], None]
+# Later features append their own demo steps (triage the sample mail, plan drafts, create users).
+STEPS: list[tuple[str, Step]] = []
+
+
+@dataclass
+class DemoResult:
+    db_path: str
+    today: date
+    notes: list[str] = field(default_factory=list)
+    aging: AgingReport | None = None
+
+
+def step(name: str) -> Callable[[Step], Step]:
+    def register(fn: Step) -> Step:
+        STEPS.append((name, fn))
+        return fn
+
+    return register
+
+
+def load_ledger(store: Store, policy: Policy, result: DemoResult) -> None:
+    data = demo_data_dir()
+    inv = ledger.import_invoices(store, data / "invoices.csv", policy, actor="demo")
+    pay = ledger.import_payments(store, data / "payments.csv", actor="demo")
+    result.notes.append(f"ledger: {len(inv.created)} invoices and {len(pay.created)} payments loaded")
+
+
+STEPS.append(("ledger", load_ledger))
+
+
+def run_demo(db_path: Path, policy: Policy, today: date | None = None, on_step: Callable[[str], None] | None = None) -> DemoResult:
+    """Build a fresh demo database at db_path and run every registered step on it."""
+    day = today or DEMO_TODAY
+    clock.pin(day)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    result = DemoResult(str(db_path), day)
+    with Store.open(db_path) as store:
+        for name, fn in STEPS:
+            if on_step:
+                on_step(name)
+            fn(store, policy, result)
+        result.aging = aging_report(store, policy, day)
+    return result

@@ -1,0 +1,406 @@
+"""Schema migrations: an append-only list, applied in order when the store opens.
+
+Never edit or reorder a migration that has shipped; add a new one at the end.
+Money is stored as TEXT holding a decimal string, dates as ISO-8601 TEXT, lists
+and objects as JSON TEXT.
+"""
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+Migration = Callable[[sqlite_utils.Database], None]
+MIGRATIONS: list[tuple[str, Migration]] = []
+
+
+def migration(fn: Migration) -> Migration:
+    MIGRATIONS.append((fn.__name__, fn))
+    return fn
+
+
+@migration
+def m001_core_ledger(db: sqlite_utils.Database) -> None:
+    db["customers"].create(
+        {
+            "id": str,
+            "name": str,
+            "segment": str,
+            "arr": str,
+            "currency": str,
+            "account_owner_email": str,
+            "account_team_emails": str,
+            "risky": int,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"name", "segment"},
+        defaults={"risky": 0, "account_team_emails": "[]"},
+    )
+    db["contacts"].create(
+        {
+            "id": int,
+            "customer_id": str,
+            "email": str,
+            "name": str,
+            "role": str,
+            "status": str,
+            "status_reason": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        foreign_keys=[("customer_id", "customers", "id")],
+        not_null={"customer_id", "email"},
+        defaults={"role": "billing", "status": "ok"},
+    )
+    db["contacts"].create_index(["customer_id", "email"], unique=True)
+    db["contacts"].create_index(["email"])
+    db["invoices"].create(
+        {
+            "number": str,
+            "customer_id": str,
+            "issue_date": str,
+            "due_date": str,
+            "amount": str,
+            "currency": str,
+            "open_balance": str,
+            "status": str,
+            "payment_link": str,
+            "po_number": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="number",
+        foreign_keys=[("customer_id", "customers", "id")],
+        not_null={"customer_id", "due_date", "amount", "currency", "open_balance", "status"},
+    )
+    db["invoices"].create_index(["customer_id"])
+    db["invoices"].create_index(["status", "due_date"])
+    db["payments"].create(
+        {
+            "id": str,
+            "invoice_number": str,
+            "customer_id": str,
+            "amount": str,
+            "currency": str,
+            "paid_on": str,
+            "method": str,
+            "reference": str,
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("invoice_number", "invoices", "number")],
+        not_null={"invoice_number", "amount", "currency", "paid_on"},
+    )
+    db["payments"].create_index(["invoice_number"])
+    db["payments"].create_index(["customer_id", "paid_on"])
+
+
+@migration
+def m002_mail(db: sqlite_utils.Database) -> None:
+    db["messages"].create(
+        {
+            "id": int,
+            "direction": str,  # inbound | outbound
+            "mailbox": str,
+            "folder": str,
+            "uidvalidity": int,
+            "uid": int,
+            "message_id": str,
+            "dedupe_key": str,
+            "raw_sha256": str,
+            "in_reply_to": str,
+            "references_json": str,
+            "subject": str,
+            "from_addr": str,
+            "from_name": str,
+            "to_json": str,
+            "cc_json": str,
+            "sent_at": str,
+            "received_at": str,
+            "headers_json": str,
+            "text_full": str,
+            "text_reply": str,
+            "body_was_html": int,
+            "attachments_json": str,
+            "size": int,
+            "is_auto_reply": int,
+            "auto_reply_kind": str,  # out_of_office | ticket | scanner | bounce | other
+            "bounced_recipients_json": str,
+            "customer_id": str,
+            "invoice_numbers_json": str,
+            "match_rule": str,  # reply_header | invoice_number | sender_address | sender_domain | manual
+            "status": str,  # pending | classified | routed | unmatched | needs_review
+            "draft_id": int,
+            "created_at": str,
+        },
+        pk="id",
+        defaults={"direction": "inbound", "status": "pending", "body_was_html": 0, "is_auto_reply": 0},
+    )
+    db["messages"].create_index(["dedupe_key"], unique=True)
+    db["messages"].create_index(["message_id"])
+    db["messages"].create_index(["customer_id", "sent_at"])
+    db["messages"].create_index(["status"])
+    db["quarantine"].create(
+        {
+            "id": int,
+            "mailbox": str,
+            "folder": str,
+            "uidvalidity": int,
+            "uid": int,
+            "message_id": str,
+            "subject": str,
+            "from_addr": str,
+            "error": str,
+            "size": int,
+            "raw_head": bytes,  # at most the first 64 KiB, for diagnosis
+            "status": str,  # open | dismissed | reprocessed
+            "created_at": str,
+        },
+        pk="id",
+        defaults={"status": "open"},
+    )
+    db["quarantine"].create_index(["mailbox", "folder", "uidvalidity", "uid"], unique=True)
+    db["mailbox_cursors"].create(
+        {"mailbox": str, "folder": str, "uidvalidity": int, "last_uid": int, "updated_at": str},
+        pk=("mailbox", "folder"),
+    )
+    db["classifications"].create(
+        {
+            "id": int,
+            "message_id": int,
+            "label": str,
+            "frustrated": int,
+            "confidence": float,
+            "needs_review": int,
+            "promise_date": str,
+            "promise_amount": str,
+            "promise_currency": str,
+            "dispute_reason": str,
+            "request_kind": str,
+            "return_date": str,
+            "evidence": str,
+            "source": str,  # header_gate | local | llm | llm_fallback | keyword | human
+            "model": str,
+            "prompt_version": str,
+            "detail_json": str,
+            "is_current": int,
+            "created_by": str,
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("message_id", "messages", "id")],
+        defaults={"is_current": 1, "frustrated": 0, "needs_review": 0},
+    )
+    db["classifications"].create_index(["message_id", "is_current"])
+
+
+@migration
+def m003_collections_state(db: sqlite_utils.Database) -> None:
+    db["pauses"].create(
+        {
+            "id": int,
+            "customer_id": str,
+            "invoice_number": str,  # NULL pauses the whole account
+            "scope": str,  # dunning | auto_send
+            "reason": str,  # dispute | promise | paid | request | frustration | snooze | manual
+            "source_type": str,
+            "source_id": str,
+            "until": str,  # ISO date; NULL means until a human lifts it
+            "note": str,
+            "created_by": str,
+            "created_at": str,
+            "lifted_at": str,
+            "lifted_by": str,
+            "lift_reason": str,
+        },
+        pk="id",
+        defaults={"scope": "dunning"},
+    )
+    db["pauses"].create_index(["customer_id", "lifted_at"])
+    db["promises"].create(
+        {
+            "id": int,
+            "customer_id": str,
+            "message_id": int,
+            "promised_date": str,
+            "date_was_given": int,
+            "amount": str,
+            "currency": str,
+            "invoice_numbers_json": str,
+            "status": str,  # open | kept | broken | cancelled
+            "grace_until": str,
+            "created_at": str,
+            "resolved_at": str,
+        },
+        pk="id",
+        defaults={"status": "open"},
+    )
+    db["promises"].create_index(["customer_id", "status"])
+    db["disputes"].create(
+        {
+            "id": int,
+            "customer_id": str,
+            "message_id": int,
+            "invoice_numbers_json": str,
+            "reason": str,
+            "owner_email": str,
+            "status": str,  # open | resolved
+            "opened_at": str,
+            "sla_due_at": str,
+            "sla_alerted_at": str,
+            "resolved_at": str,
+            "resolved_by": str,
+            "resolution": str,
+        },
+        pk="id",
+        defaults={"status": "open"},
+    )
+    db["disputes"].create_index(["customer_id", "status"])
+    db["alerts"].create(
+        {
+            "id": int,
+            "customer_id": str,
+            "message_id": int,
+            "kind": str,  # frustration | bounce | sla_breach | ...
+            "recipients_json": str,
+            "subject": str,
+            "body": str,
+            "payload_json": str,
+            "dedupe_key": str,
+            "status": str,  # pending | sent | failed | acknowledged
+            "attempts": int,
+            "last_error": str,
+            "next_attempt_at": str,
+            "created_at": str,
+            "sent_at": str,
+            "acknowledged_by": str,
+            "acknowledged_at": str,
+        },
+        pk="id",
+        defaults={"status": "pending", "attempts": 0},
+    )
+    db["alerts"].create_index(["customer_id", "kind", "created_at"])
+    db["alerts"].create_index(["status"])
+    db["tasks"].create(
+        {
+            "id": int,
+            "customer_id": str,
+            "message_id": int,
+            "kind": str,
+            "description": str,
+            "invoice_numbers_json": str,
+            "status": str,  # open | done | cancelled
+            "due_date": str,
+            "created_at": str,
+            "done_at": str,
+            "done_by": str,
+        },
+        pk="id",
+        defaults={"status": "open"},
+    )
+    db["tasks"].create_index(["customer_id", "status"])
+
+
+@migration
+def m004_drafts_and_outbox(db: sqlite_utils.Database) -> None:
+    db["drafts"].create(
+        {
+            "id": int,
+            "customer_id": str,
+            "contact_email": str,
+            "to_json": str,
+            "cc_json": str,
+            "kind": str,  # reminder | pre_due | broken_promise | request_reply
+            "tier": int,
+            "segment": str,
+            "template": str,
+            "generator": str,  # template | llm
+            "prompt_version": str,
+            "subject": str,
+            "body": str,
+            "original_body": str,
+            "invoice_numbers_json": str,
+            "facts_json": str,
+            "guardrail_flags_json": str,
+            "tone_hint": str,
+            "plan_date": str,
+            "status": str,  # draft | approved | sending | sent | failed | rejected | expired
+            "auto_send": int,
+            "message_id": str,
+            "in_reply_to": str,
+            "references_json": str,
+            "reject_reason": str,
+            "edit_distance": int,
+            "attempts": int,
+            "last_error": str,
+            "expires_at": str,
+            "created_at": str,
+            "updated_at": str,
+            "approved_by": str,
+            "approved_at": str,
+            "sent_at": str,
+            "sent_by": str,
+        },
+        pk="id",
+        defaults={"status": "draft", "auto_send": 0, "attempts": 0},
+    )
+    db["drafts"].create_index(["customer_id", "contact_email", "plan_date", "kind"])
+    db["drafts"].create_index(["status"])
+
+
+@migration
+def m005_audit_users_llm(db: sqlite_utils.Database) -> None:
+    db["audit_events"].create(
+        {
+            "id": int,
+            "at": str,
+            "actor": str,
+            "entity_type": str,
+            "entity_id": str,
+            "customer_id": str,
+            "action": str,
+            "reason": str,
+            "before_json": str,
+            "after_json": str,
+        },
+        pk="id",
+        not_null={"at", "actor", "entity_type", "action"},
+    )
+    db["audit_events"].create_index(["entity_type", "entity_id"])
+    db["audit_events"].create_index(["customer_id", "at"])
+    db["users"].create(
+        {
+            "id": int,
+            "username": str,
+            "email": str,
+            "password_hash": str,
+            "role": str,  # collector | account_team | admin
+            "active": int,
+            "created_at": str,
+        },
+        pk="id",
+        defaults={"active": 1},
+    )
+    db["users"].create_index(["username"], unique=True)
+    db["llm_cache"].create(
+        {"key": str, "purpose": str, "prompt_version": str, "model": str, "response_json": str, "created_at": str},
+        pk="key",
+    )
+    db["llm_calls"].create(
+        {
+            "id": int,
+            "at": str,
+            "purpose": str,
+            "model": str,
+            "prompt_version": str,
+            "input_tokens": int,
+            "output_tokens": int,
+            "cost": float,
+            "latency_ms": float,
+            "outcome": str,  # ok | retry | repaired | failed | cache_hit
+            "error": str,
+        },
+        pk="id",
+    )
