@@ -3,6 +3,7 @@
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -58,3 +59,24 @@ class Classification(BaseModel):
     def escalate(self) -> bool:
         """Routing escalates on the frustration label or the frustrated flag."""
         return self.label is Label.FRUSTRATION or self.frustrated
+
+
+class Reply(BaseModel):
+    """What a classifier sees of one inbound message."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    subject: str = ""
+    text: str  # the new reply text, with quoted history and signature stripped where possible
+    full_text: str | None = None  # the whole body as text
+    sent_at: date | None = None  # the reply's Date header; relative dates resolve against it
+    headers: dict[str, str] = {}
+    from_addr: str | None = None
+
+
+class Classifier(Protocol):
+    """Anything that labels a reply. Implementations: keyword baseline, local model, LLM, cascade."""
+
+    name: str
+
+    def classify(self, reply: Reply) -> Classification: ...

@@ -1,0 +1,72 @@
+"""Outbound mail: the `Sender` seam, with SMTP for production and a folder outbox for offline use.
+
+Senders take a fully built `EmailMessage` (Message-ID, In-Reply-To and References
+already set by the caller) and either deliver it or raise `SendError`.
+"""
+
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+from typing import Protocol
+
+from copilot.config import SmtpSettings
+from copilot.errors import SendError
+
+
+class Sender(Protocol):
+    def send(self, message: EmailMessage) -> None: ...
+
+
+def new_message_id(domain: str | None) -> str:
+    """A fresh RFC 5322 Message-ID on our own domain."""
+    return make_msgid(domain=domain or "collector-copilot.invalid")
+
+
+class SmtpSender:
+    """Delivers through an SMTP server (STARTTLS, implicit TLS, or plain on loopback for tests)."""
+
+    def __init__(self, settings: SmtpSettings):
+        if not settings.host:
+            raise SendError("no SMTP server is configured (set COPILOT_SMTP__HOST)")
+        self.settings = settings
+
+    def send(self, message: EmailMessage) -> None:
+        s = self.settings
+        try:
+            if s.security == "tls":
+                client: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout_seconds,
+                                                        context=ssl.create_default_context())  # fmt: skip
+            else:
+                client = smtplib.SMTP(s.host, s.port, timeout=s.timeout_seconds)
+            with client:
+                if s.security == "starttls":
+                    client.starttls(context=ssl.create_default_context())
+                if s.username and s.password:
+                    client.login(s.username, s.password.get_secret_value())
+                client.send_message(message)
+        except (smtplib.SMTPException, OSError) as exc:
+            raise SendError(f"SMTP delivery to {s.host}:{s.port} failed: {exc}") from None
+
+
+class FolderSender:
+    """Writes each message as an .eml file: the offline outbox used by the demo."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+
+    def send(self, message: EmailMessage) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        name = (message["Message-ID"] or new_message_id(None)).strip("<>").replace("/", "_")
+        try:
+            (self.folder / f"{name}.eml").write_bytes(bytes(message))
+        except OSError as exc:
+            raise SendError(f"cannot write to the outbox folder {self.folder}: {exc}") from None
+
+
+def make_sender(smtp: SmtpSettings, outbox_dir: Path | None) -> Sender:
+    """SMTP when a server is configured, else the folder outbox."""
+    if smtp.host:
+        return SmtpSender(smtp)
+    return FolderSender(outbox_dir or Path("outbox"))
