@@ -56,6 +56,12 @@ class SmtpSettings(BaseModel):
     message_id_domain: str | None = None
     timeout_seconds: float = Field(30, gt=0)
 
+    @model_validator(mode="after")
+    def _plain_only_on_loopback(self) -> "SmtpSettings":
+        if self.security == "none" and self.host not in (None, "127.0.0.1", "localhost", "::1"):
+            raise ValueError("security 'none' is only allowed for a loopback host (127.0.0.1, localhost or ::1)")
+        return self
+
 
 class LlmSettings(BaseModel):
     base_url: str | None = None
