@@ -1,0 +1,71 @@
+"""Storing classifications: one current row per message, earlier ones kept for history and corrections."""
+
+from copilot import clock
+from copilot.labels import Classification
+from copilot.store import Store, dumps, loads
+
+
+def save_classification(store: Store, message_id: int, result: Classification, actor: str, reason: str | None = None) -> int:
+    """Make `result` the message's current classification, keep the old one, and audit the change."""
+    table = store.db["classifications"]
+    with store.transaction():
+        previous = current_classification(store, message_id)
+        if previous is not None:
+            table.update(previous["id"], {"is_current": 0})
+        row = {
+            "message_id": message_id,
+            "label": result.label.value,
+            "frustrated": int(result.frustrated),
+            "confidence": result.confidence,
+            "needs_review": int(result.needs_review),
+            "promise_date": result.promise_date.isoformat() if result.promise_date else None,
+            "promise_amount": None if result.promise_amount is None else str(result.promise_amount),
+            "promise_currency": result.promise_currency,
+            "dispute_reason": result.dispute_reason,
+            "request_kind": result.request_kind,
+            "return_date": result.return_date.isoformat() if result.return_date else None,
+            "evidence": result.evidence,
+            "source": result.source,
+            "model": result.model,
+            "prompt_version": result.prompt_version,
+            "detail_json": dumps({"auto_reply_kind": result.auto_reply_kind}),
+            "is_current": 1,
+            "created_by": actor,
+            "created_at": clock.now_iso(),
+        }
+        pk = table.insert(row).last_pk
+        msg = store.db["messages"].get(message_id)
+        store.audit(
+            actor, "message", message_id, "classified" if previous is None else "reclassified",
+            reason=reason or f"{result.source} said {result.label.value} ({result.confidence:.2f})",
+            before=None if previous is None else {"label": previous["label"], "frustrated": bool(previous["frustrated"])},
+            after={"label": result.label.value, "frustrated": result.frustrated, "confidence": result.confidence},
+            customer_id=msg.get("customer_id"),
+        )  # fmt: skip
+    return pk
+
+
+def current_classification(store: Store, message_id: int) -> dict | None:
+    return next(store.db["classifications"].rows_where("message_id = ? and is_current = 1", [message_id]), None)
+
+
+def to_model(row: dict) -> Classification:
+    """Rebuild the Classification a stored row came from."""
+    detail = loads(row.get("detail_json"), {}) or {}
+    return Classification(
+        label=row["label"],
+        frustrated=bool(row["frustrated"]),
+        confidence=row["confidence"],
+        needs_review=bool(row["needs_review"]),
+        promise_date=row["promise_date"],
+        promise_amount=row["promise_amount"],
+        promise_currency=row["promise_currency"],
+        dispute_reason=row["dispute_reason"],
+        request_kind=row["request_kind"],
+        return_date=row["return_date"],
+        auto_reply_kind=detail.get("auto_reply_kind"),
+        evidence=row["evidence"],
+        source=row["source"],
+        model=row["model"],
+        prompt_version=row["prompt_version"],
+    )
