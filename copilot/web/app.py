@@ -1,6 +1,7 @@
 """The FastAPI application: `create_app(settings)` wires middleware, routers and error pages."""
 
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
@@ -46,7 +47,7 @@ def _error_pages(app: FastAPI) -> None:
     async def _login(request: Request, exc: LoginRequired) -> Response:
         if request.method == "GET":
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            return RedirectResponse(request.url_for("login").include_query_params(next=target), status_code=303)
+            return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
         return _error_page(request, 401, "Please sign in", "Your session has ended. Sign in again and retry.")
 
     @app.exception_handler(Forbidden)

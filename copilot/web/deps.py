@@ -75,7 +75,8 @@ def require_role(*roles: str) -> Callable[[User], User]:
     """A dependency that lets only these roles through (admins always pass)."""
     allowed = frozenset(roles) | {"admin"}
 
-    def check(user: CurrentUser) -> User:
+    def check(request: Request, user: CurrentUser) -> User:
+        request.state.user = user
         if user.role not in allowed:
             raise Forbidden(f"{user.role.replace('_', ' ')} users cannot open this page")
         return user
