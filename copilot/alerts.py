@@ -18,6 +18,7 @@ from email.utils import formataddr
 from typing import TYPE_CHECKING
 
 from copilot import clock
+from copilot.cadence import bucket_for
 from copilot.config import Settings
 from copilot.errors import InvalidTransition, NotFound, SendError
 from copilot.labels import Classification
@@ -72,7 +73,8 @@ def compose_alert(
         f"Open invoices ({len(customer.open_invoices)}, {totals}):",
     ]
     for inv in customer.open_invoices[:MAX_INVOICE_LINES]:
-        age = f"{inv.days_past_due} days past due" if inv.days_past_due > 0 else f"due {inv.due_date.isoformat()}"
+        age = (f"{inv.days_past_due} days past due ({bucket_for(inv.days_past_due)})" if inv.days_past_due > 0
+               else f"due {inv.due_date.isoformat()}")  # fmt: skip
         lines.append(f"  {inv.number}  {fmt(inv.open_balance, inv.currency):>16}  {age}")
     if len(customer.open_invoices) > MAX_INVOICE_LINES:
         lines.append(f"  … and {len(customer.open_invoices) - MAX_INVOICE_LINES} more")
