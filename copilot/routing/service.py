@@ -24,7 +24,11 @@ def applied_decision(store: Store, message_id: int) -> dict | None:
 
 
 def route_message(store: Store, message_id: int, policy: Policy, settings: Settings, actor: str = "router") -> list[Action]:
-    """Route a message's current classification; a second call for the same classification changes nothing."""
+    """Route a message's current classification; a second call for the same classification changes nothing.
+
+    A new classification (a human correction) or a newly linked customer re-routes: what the
+    previous decision set up is reversed where it can be, then the new decision is applied.
+    """
     with store.transaction():
         row = current_classification(store, message_id)
         if row is None:
@@ -32,10 +36,13 @@ def route_message(store: Store, message_id: int, policy: Policy, settings: Setti
                 raise NotFound(f"no message with id {message_id}")
             raise InvalidTransition(f"message {message_id} has not been classified yet")
         previous = applied_decision(store, message_id)
-        if previous is not None and previous["classification_id"] == row["id"]:
+        customer_id = store.db["messages"].get(message_id)["customer_id"]
+        if previous is not None and (previous["classification_id"], previous["customer_id"]) == (row["id"], customer_id):
             return []
         if previous is not None:
-            reverse_decision(store, previous, actor, f"reply {message_id} was reclassified as {row['label']}")
+            why = ("was reclassified as " + row["label"]) if previous["classification_id"] != row["id"] else (
+                f"was linked to customer {customer_id}")  # fmt: skip
+            reverse_decision(store, previous, actor, f"reply {message_id} {why}")
         classification = to_model(row)
         state = load_account_state(store, message_id, settings, clock.today(), clock.now(), policy.routing.alert_dedupe_hours)
         actions = decide(classification, state, policy)
