@@ -1,0 +1,32 @@
+"""`copilot tick`: route classified replies, run the scheduled checks and deliver pending alerts."""
+
+import click
+
+from copilot import clock
+from copilot.alerts import deliver_pending_alerts, open_alerts
+from copilot.cli.app import App, main, pass_app
+from copilot.routing.scheduler import tick as run_tick
+from copilot.routing.service import route_classified
+from copilot.sender import make_sender
+
+
+@main.command("tick")
+@click.option("--no-deliver", is_flag=True, help="Queue alerts but do not send them.")
+@pass_app
+def tick(app: App, no_deliver: bool) -> None:
+    """Check promises, paid claims, snoozes and dispute SLAs, then send pending alerts (run it every few minutes)."""
+    settings, store = app.settings, app.store
+    routed = route_classified(store, app.policy, settings)
+    report = run_tick(store, app.policy, settings, clock.today())
+    counts = {k.replace("_", " "): v for k, v in report.counts().items() if v}
+    click.echo(f"Tick for {clock.today().isoformat()}: {routed} replies routed; "
+               + (", ".join(f"{k}: {v}" for k, v in counts.items()) or "nothing fell due"))  # fmt: skip
+    if not no_deliver:
+        sender = make_sender(settings.smtp, settings.outbox_dir)
+        delivery = deliver_pending_alerts(store, sender, settings)
+        click.echo(f"Alerts: {len(delivery.sent)} sent, {len(delivery.retrying)} to retry, {len(delivery.failed)} failed")
+    for alert in open_alerts(store):
+        if alert["status"] in ("pending", "failed"):
+            note = f" (attempt {alert['attempts']}: {alert['last_error']})" if alert["last_error"] else ""
+            click.secho(f"  alert #{alert['id']} {alert['kind']} for {alert['customer_id']}: {alert['status']}{note}",
+                        fg="red" if alert["status"] == "failed" else "yellow")  # fmt: skip
