@@ -100,6 +100,19 @@ class AlertSettings(BaseModel):
     max_attempts: int = Field(5, ge=1)
 
 
+class DraftingSettings(BaseModel):
+    """Who reminders come from, and whether an LLM writes them."""
+
+    generator: Literal["auto", "template", "llm"] = "auto"  # auto = the LLM when one is configured
+    company_name: str | None = None
+    collector_name: str = "Accounts Receivable"
+    collector_title: str | None = None
+    senior_name: str = "Accounts Receivable Manager"
+    senior_title: str | None = None
+    senior_email: str | None = None  # Reply-To on Tier 3-4 mail; the From address stays smtp.from_address
+    stuck_send_minutes: int = Field(10, ge=1)  # a send left in `sending` this long is reconciled
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -119,6 +132,7 @@ class Settings(BaseSettings):
     classifier: ClassifierSettings = ClassifierSettings()
     web: WebSettings = WebSettings()
     alerts: AlertSettings = AlertSettings()
+    drafting: DraftingSettings = DraftingSettings()
 
     @field_validator("policy_path")
     @classmethod
