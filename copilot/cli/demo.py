@@ -6,6 +6,7 @@ import click
 
 from copilot.cli.app import App, main, pass_app
 from copilot.demo import DEMO_TODAY, run_demo
+from copilot.drafting import demo_step  # noqa: F401  (registers the drafting step)
 from copilot.money import fmt
 
 
