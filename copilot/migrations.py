@@ -404,3 +404,15 @@ def m005_audit_users_llm(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
+
+
+@migration
+def m130_intake_attachments(db: sqlite_utils.Database) -> None:
+    # Bodies of small attachments (a remittance PDF); larger ones are only described in messages.attachments_json.
+    db["attachments"].create(
+        {"id": int, "message_id": int, "filename": str, "content_type": str, "size": int, "sha256": str,
+         "content": bytes, "created_at": str},
+        pk="id",
+        foreign_keys=[("message_id", "messages", "id")],
+    )  # fmt: skip
+    db["attachments"].create_index(["message_id"])
