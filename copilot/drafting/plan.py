@@ -1,0 +1,428 @@
+"""The daily plan: which customers need a touch today, and one draft for each.
+
+For every customer with open invoices the plan takes the pure decisions in
+`copilot.cadence` (tier, scheduled touch since the last touch, pre-due notes, quiet
+days, caps) and the pauses from `copilot.pauses`. A dunning pause on an invoice
+drops that invoice; one on the account drops the customer. The draft consolidates
+all the customer's open overdue invoices and is addressed to one billing contact.
+
+Kinds, most urgent first: `request_reply` (a classified request nobody has answered),
+`broken_promise` (a promise that broke since the last touch), `reminder` (a scheduled
+touch fell due), `pre_due` (a courtesy note before the due date). A customer gets at
+most one draft a day.
+
+Running the plan twice on a day creates nothing new: a customer with an open draft
+(draft, approved, sending or failed) or a draft planned for that day is skipped.
+Stale drafts past `drafting.expiry_hours` are expired first.
+"""
+
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from langchain_core.language_models.chat_models import BaseChatModel
+
+from copilot import cadence, clock
+from copilot.config import Settings
+from copilot.drafting.compose import compose_draft
+from copilot.drafting.facts import PromiseFact, RequestFact, build_facts
+from copilot.drafting.review import OPEN_STATUSES, expire_drafts
+from copilot.pauses import is_paused
+from copilot.policy import Policy
+from copilot.store import Store, dumps, loads
+
+ACTOR = "planner"
+KIND_ORDER: tuple[str, ...] = ("request_reply", "broken_promise", "reminder", "pre_due")
+CAPPED_KINDS = frozenset({"reminder", "pre_due", "broken_promise"})  # a reply to the customer's own request is not dunning
+
+# Scheduled checks that must run before planning (routing's `tick` marks broken promises and
+# lifts expired pauses). Each hook is called as hook(store, policy, settings, as_of).
+PlanHook = Callable[[Store, Policy, Settings, date], None]
+PRE_PLAN_HOOKS: list[PlanHook] = []
+
+
+@dataclass(frozen=True)
+class Touch:
+    kind: str
+    tier: int
+    invoices: list[dict]
+
+
+@dataclass
+class PlanResult:
+    as_of: date
+    quiet_day: bool = False
+    created: list[int] = field(default_factory=list)
+    auto_send: list[int] = field(default_factory=list)
+    flagged: list[int] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (customer_id, reason)
+    expired: int = 0
+    by_kind: Counter = field(default_factory=Counter)
+    by_tier: Counter = field(default_factory=Counter)
+
+    def summary(self) -> dict:
+        return {
+            "date": self.as_of.isoformat(),
+            "quiet_day": self.quiet_day,
+            "drafts_created": len(self.created),
+            "by_kind": dict(sorted(self.by_kind.items())),
+            "by_tier": {str(k): v for k, v in sorted(self.by_tier.items())},
+            "auto_send": len(self.auto_send),
+            "flagged": len(self.flagged),
+            "expired": self.expired,
+            "skipped": dict(Counter(reason.split(":")[0] for _, reason in self.skipped).most_common()),
+        }
+
+
+# -- pure decisions -------------------------------------------------------------------------------
+
+
+def due_touch(
+    invoices: list[dict],
+    pauses: list[dict],
+    segment: str,
+    risky: bool,
+    last_touch: date | None,
+    as_of: date,
+    policy: Policy,
+) -> Touch | None:
+    """A reminder when any unpaused overdue invoice reached a scheduled touch since the last touch, else a pre-due note."""
+    overdue: list[dict] = []
+    pre_due: list[dict] = []
+    reached = False
+    tier = 0
+    for inv in invoices:
+        if is_paused(pauses, inv["number"]):
+            continue
+        due = date.fromisoformat(inv["due_date"])
+        days = cadence.days_past_due(due, as_of)
+        last = None if last_touch is None else cadence.days_past_due(due, last_touch)
+        if days >= 1:
+            overdue.append(inv)
+            tier = max(tier, cadence.tier_for(days, policy))
+            reached = reached or cadence.scheduled_touch(days, last, segment, policy) is not None
+        elif cadence.pre_due_touch(days, last, segment, risky, policy) is not None:
+            pre_due.append(inv)
+    if reached:
+        return Touch("reminder", tier, overdue)
+    if pre_due:
+        return Touch("pre_due", 0, pre_due)
+    return None
+
+
+def overdue_tier(invoices: list[dict], as_of: date, policy: Policy) -> int:
+    days = [cadence.days_past_due(date.fromisoformat(i["due_date"]), as_of) for i in invoices]
+    return max((cadence.tier_for(d, policy) for d in days), default=0)
+
+
+def recipients(customer: dict, contact: dict, others: list[dict], tier: int, policy: Policy) -> tuple[list[str], list[str]]:
+    """To the chosen contact; CC the other billing contacts, the account owner from the policy's tier, and the account team."""
+    cc = [c["email"] for c in others if c["email"] != contact["email"]]
+    if tier >= 1 and cadence.cc_account_owner(tier, policy) and customer.get("account_owner_email"):
+        cc.append(customer["account_owner_email"])
+    if tier >= 1 and cadence.involves_account_team(tier, customer["segment"], policy):
+        cc += loads(customer.get("account_team_emails"), [])
+    seen: set[str] = {contact["email"].lower()}
+    unique = []
+    for addr in cc:
+        if addr and addr.lower() not in seen:
+            seen.add(addr.lower())
+            unique.append(addr)
+    return [contact["email"]], unique
+
+
+# -- reading the store in bulk (one query per table, so 3,000 customers plan in seconds) -----------
+
+
+def _group(rows, key: str) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        out[row[key]].append(row)
+    return out
+
+
+def _day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text[:10]) if text else None
+    except ValueError:
+        return None
+
+
+@dataclass
+class _Ledger:
+    customers: dict[str, dict]
+    invoices: dict[str, list[dict]]
+    contacts: dict[str, list[dict]]
+    pauses: dict[str, list[dict]]
+    last_touch: dict[str, date]
+    contact_today: Counter
+    account_week: Counter
+    busy: set[str]  # customers with an open draft or one planned today
+    latest_inbound: dict[str, dict]
+    requests: dict[str, dict]
+    broken: dict[str, dict]
+
+
+def _read(store: Store, as_of: date, policy: Policy) -> _Ledger:
+    db = store.db
+    day = as_of.isoformat()
+    invoices = [r for r in db.query("select * from invoices where status in ('open', 'partially_paid')")
+                if Decimal(r["open_balance"]) > 0]  # fmt: skip
+    pauses = db.query("select * from pauses where lifted_at is null and (until is null or until >= ?)", [day])
+    last_touch: dict[str, date] = {}
+    touches = db.query(
+        "select customer_id, sent_at from drafts where status = 'sent' "
+        "union all select customer_id, sent_at from messages where direction = 'outbound' and customer_id is not null"
+    )
+    contact_today: Counter = Counter()
+    account_week: Counter = Counter()
+    week = cadence.week_start(as_of)
+    for row in touches:
+        sent = _day(row["sent_at"])
+        if sent and sent <= as_of and sent > last_touch.get(row["customer_id"], date.min):
+            last_touch[row["customer_id"]] = sent
+    for row in db.query("select customer_id, contact_email, sent_at from drafts where status = 'sent'"):
+        sent = _day(row["sent_at"])
+        if sent == as_of:
+            contact_today[row["contact_email"]] += 1
+        if sent and week <= sent <= as_of:
+            account_week[row["customer_id"]] += 1
+    marks = ", ".join("?" * len(OPEN_STATUSES))
+    busy = {r["customer_id"] for r in db.query(
+        f"select distinct customer_id from drafts where status in ({marks}) or plan_date = ?", [*OPEN_STATUSES, day])}  # fmt: skip
+    latest: dict[str, dict] = {}
+    for row in db.query(
+        "select id, customer_id, message_id, subject, from_addr, references_json, sent_at, received_at, invoice_numbers_json "
+        "from messages where direction = 'inbound' and customer_id is not null and coalesce(is_auto_reply, 0) = 0 "
+        "order by coalesce(sent_at, received_at)"
+    ):
+        latest[row["customer_id"]] = row
+    return _Ledger(
+        customers={r["id"]: r for r in db.query("select * from customers")},
+        invoices=_group(invoices, "customer_id"),
+        contacts=_group(db.query("select * from contacts where status = 'ok' order by id"), "customer_id"),
+        pauses=_group(pauses, "customer_id"),
+        last_touch=last_touch,
+        contact_today=contact_today,
+        account_week=account_week,
+        busy=busy,
+        latest_inbound=latest,
+        requests=_open_requests(store),
+        broken=_broken_promises(store, as_of, policy),
+    )
+
+
+def _open_requests(store: Store) -> dict[str, dict]:
+    """The latest classified request per customer that no draft or sent mail answers yet."""
+    out: dict[str, dict] = {}
+    for row in store.db.query(
+        "select m.id, m.customer_id, m.message_id, m.subject, m.from_addr, m.references_json, m.sent_at, "
+        "m.invoice_numbers_json, c.request_kind from messages m "
+        "join classifications c on c.message_id = m.id and c.is_current = 1 and c.label = 'request' "
+        "where m.direction = 'inbound' and m.customer_id is not null "
+        "and not exists (select 1 from drafts d where d.in_reply_to = m.message_id) "
+        "and not exists (select 1 from messages o where o.direction = 'outbound' and o.in_reply_to = m.message_id) "
+        "order by coalesce(m.sent_at, m.received_at)"
+    ):
+        out[row["customer_id"]] = row
+    return out
+
+
+def _broken_promises(store: Store, as_of: date, policy: Policy) -> dict[str, dict]:
+    """Promises marked broken, or open ones whose grace period ended before today; the latest per customer."""
+    out: dict[str, dict] = {}
+    grace = timedelta(days=policy.routing.promise_grace_days)
+    for row in store.db.query("select * from promises where status in ('broken', 'open') order by id"):
+        promised = _day(row["promised_date"])
+        until = _day(row["grace_until"]) or (promised + grace if promised else None)
+        if row["status"] == "broken":
+            broken_on = _day(row["resolved_at"]) or (until + timedelta(days=1) if until else as_of)
+        elif until and until < as_of:
+            broken_on = until + timedelta(days=1)
+        else:
+            continue
+        if broken_on <= as_of:
+            out[row["customer_id"]] = {**row, "broken_on": broken_on}
+    return out
+
+
+# -- the plan ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Candidate:
+    customer: dict
+    touch: Touch
+    contact: dict
+    promise: PromiseFact | None = None
+    request: RequestFact | None = None
+    reply_to: dict | None = None  # the inbound message this draft continues
+
+
+def _contact_for(led: _Ledger, customer_id: str, prefer: str | None) -> dict | None:
+    contacts = led.contacts.get(customer_id, [])
+    for c in contacts:
+        if prefer and c["email"].lower() == prefer.lower():
+            return c
+    return contacts[0] if contacts else None
+
+
+def _decide(led: _Ledger, customer: dict, as_of: date, policy: Policy) -> _Candidate | str:
+    """One customer's touch today, or the reason there is none."""
+    cid = customer["id"]
+    invoices = led.invoices.get(cid, [])
+    pauses = led.pauses.get(cid, [])
+    latest = led.latest_inbound.get(cid)
+    if cid in led.busy:
+        return "open draft: one is already waiting or was planned today"
+    request = led.requests.get(cid)
+    if request and invoices:
+        contact = _contact_for(led, cid, request["from_addr"]) or {"email": request["from_addr"], "name": None}
+        wanted = set(loads(request["invoice_numbers_json"], []))
+        chosen = [i for i in invoices if i["number"] in wanted] or invoices
+        return _Candidate(customer, Touch("request_reply", overdue_tier(chosen, as_of, policy), chosen), contact,
+                          request=RequestFact(kind=request["request_kind"], subject=request["subject"],
+                                              received_on=_day(request["sent_at"])),
+                          reply_to=request)  # fmt: skip
+    if is_paused(pauses, None):
+        return "paused: the account is on hold"
+    last = led.last_touch.get(cid)
+    touch: Touch | None = None
+    promise = led.broken.get(cid)
+    if promise and (last is None or promise["broken_on"] > last):
+        own = [p for p in pauses if not (p["source_type"] == "promise" and p["source_id"] == str(promise["id"]))]
+        overdue = [i for i in invoices if not is_paused(own, i["number"]) and date.fromisoformat(i["due_date"]) < as_of]
+        if overdue:
+            touch = Touch("broken_promise", overdue_tier(overdue, as_of, policy), overdue)
+    if touch is None:
+        touch = due_touch(invoices, pauses, customer["segment"], bool(customer.get("risky")), last, as_of, policy)
+    if touch is None:
+        if invoices and all(is_paused(pauses, i["number"]) for i in invoices):
+            return "paused: every open invoice is on hold"
+        return "not scheduled: no touch falls due today"
+    contact = _contact_for(led, cid, latest["from_addr"] if latest else None)
+    if contact is None:
+        return "no contact: no deliverable billing address"
+    if touch.kind in CAPPED_KINDS and not cadence.within_caps(
+        led.contact_today[contact["email"]], led.account_week[cid], policy
+    ):
+        return "capped: contact or account cap reached"
+    pfact = None
+    if touch.kind == "broken_promise" and promise:
+        pfact = PromiseFact(promised_date=_day(promise["promised_date"]),
+                            amount=Decimal(promise["amount"]) if promise["amount"] else None,
+                            currency=promise["currency"])  # fmt: skip
+    reply_to = latest if touch.kind == "broken_promise" or (latest and latest["from_addr"] == contact["email"]) else None
+    return _Candidate(customer, touch, contact, promise=pfact, reply_to=reply_to)
+
+
+def plan_day(
+    store: Store,
+    policy: Policy,
+    settings: Settings,
+    as_of: date | None = None,
+    *,
+    chat_model: BaseChatModel | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> PlanResult:
+    """Create today's drafts; safe to run again the same day (it then creates none)."""
+    as_of = as_of or clock.today()
+    for hook in PRE_PLAN_HOOKS:
+        hook(store, policy, settings, as_of)
+    result = PlanResult(as_of)
+    result.expired = expire_drafts(store, ACTOR)
+    if cadence.is_quiet_day(as_of, policy):
+        result.quiet_day = True
+        return result
+    led = _read(store, as_of, policy)
+    candidates: list[_Candidate] = []
+    for cid in sorted(led.invoices):
+        customer = led.customers[cid]
+        decision = _decide(led, customer, as_of, policy)
+        if isinstance(decision, str):
+            result.skipped.append((cid, decision))
+        else:
+            candidates.append(decision)
+    rows = []
+    for cand in candidates:
+        rows.append(_draft_row(store, cand, led, as_of, policy, settings, chat_model))
+        if progress:
+            progress(1)
+    _insert(store, rows, as_of, result)
+    return result
+
+
+def _draft_row(store: Store, cand: _Candidate, led: _Ledger, as_of: date, policy: Policy, settings: Settings,
+               chat_model: BaseChatModel | None) -> dict:  # fmt: skip
+    customer, touch = cand.customer, cand.touch
+    facts = build_facts(kind=touch.kind, tier=touch.tier, customer=customer, contact=cand.contact,
+                        invoices=touch.invoices, as_of=as_of, policy=policy, settings=settings,
+                        promise=cand.promise, request=cand.request)  # fmt: skip
+    text = compose_draft(store, facts, policy, settings, chat_model=chat_model)
+    to, cc = recipients(customer, cand.contact, led.contacts.get(customer["id"], []), touch.tier, policy)
+    auto = (
+        touch.kind == "reminder"
+        and cadence.auto_send_allowed(touch.tier, customer["segment"], policy)
+        and not any(is_paused(led.pauses.get(customer["id"], []), i["number"], "auto_send") for i in touch.invoices)
+        and text.clean
+    )
+    in_reply_to, references = None, []
+    if cand.reply_to and cand.reply_to.get("message_id"):
+        in_reply_to = cand.reply_to["message_id"]
+        references = [*loads(cand.reply_to.get("references_json"), []), in_reply_to]
+    now = clock.now()
+    return {
+        "customer_id": customer["id"],
+        "contact_email": cand.contact["email"],
+        "to_json": dumps(to),
+        "cc_json": dumps(cc),
+        "kind": touch.kind,
+        "tier": touch.tier,
+        "segment": customer["segment"],
+        "template": text.template,
+        "generator": text.generator,
+        "prompt_version": text.prompt_version,
+        "subject": text.subject,
+        "body": text.body,
+        "original_body": text.body,
+        "invoice_numbers_json": dumps(facts.invoice_numbers()),
+        "facts_json": facts.model_dump_json(),
+        "guardrail_flags_json": dumps(text.flags),
+        "plan_date": as_of.isoformat(),
+        "status": "draft",
+        "auto_send": int(auto),
+        "in_reply_to": in_reply_to,
+        "references_json": dumps(references),
+        "attempts": 0,
+        "expires_at": (now + timedelta(hours=policy.drafting.expiry_hours)).isoformat(timespec="seconds"),
+        "created_at": now.isoformat(timespec="seconds"),
+        "updated_at": now.isoformat(timespec="seconds"),
+    }
+
+
+def _insert(store: Store, rows: list[dict], as_of: date, result: PlanResult) -> None:
+    """Write the drafts in one transaction, re-checking that no other run planned the customer meanwhile."""
+    marks = ", ".join("?" * len(OPEN_STATUSES))
+    with store.transaction():
+        busy = {r["customer_id"] for r in store.db.query(
+            f"select distinct customer_id from drafts where status in ({marks}) or plan_date = ?",
+            [*OPEN_STATUSES, as_of.isoformat()])}  # fmt: skip
+        table = store.db["drafts"]
+        for row in rows:
+            if row["customer_id"] in busy:
+                result.skipped.append((row["customer_id"], "open draft: planned by another run"))
+                continue
+            pk = table.insert(row).last_pk
+            busy.add(row["customer_id"])
+            store.audit(ACTOR, "draft", pk, "planned", customer_id=row["customer_id"],
+                        after={"kind": row["kind"], "tier": row["tier"], "invoices": loads(row["invoice_numbers_json"]),
+                               "generator": row["generator"], "auto_send": row["auto_send"]})  # fmt: skip
+            result.created.append(pk)
+            result.by_kind[row["kind"]] += 1
+            result.by_tier[row["tier"]] += 1
+            if row["auto_send"]:
+                result.auto_send.append(pk)
+            if loads(row["guardrail_flags_json"]):
+                result.flagged.append(pk)
