@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from copilot.aging import aging_report
 from copilot.cadence import days_past_due
+from copilot.metrics import DISPUTE_AGES
 from copilot.policy import Policy
 from copilot.store import Store, loads
 
@@ -63,13 +64,14 @@ def _count(rows: list[dict], key: str) -> dict:
     return dict(sorted(out.items(), key=lambda kv: str(kv[0])))
 
 
-INBOX_STATUSES = ("classified", "routed", "needs_review")
+# Pending replies are listed too (as unclassified) so a person can label one before the classifier runs.
+INBOX_STATUSES = ("pending", "classified", "routed", "needs_review")
 
 
 def inbox(store: Store, *, label: str | None = None, review: bool = False, frustrated: bool = False,
           limit: int = PAGE) -> dict:  # fmt: skip
     """Triaged replies, newest first, each with its current classification and the actions routing took."""
-    where = ["m.direction = 'inbound'", f"m.status in ({','.join('?' * len(INBOX_STATUSES))})"]
+    where = ["m.direction = 'inbound'", "m.customer_id is not null", f"m.status in ({','.join('?' * len(INBOX_STATUSES))})"]
     args: list = list(INBOX_STATUSES)
     if label:
         where.append("k.label = ?")
@@ -142,11 +144,11 @@ def quarantined(store: Store, limit: int = PAGE) -> list[dict]:
                                                   limit=limit))  # fmt: skip
 
 
+AGE_BANDS = tuple(name for name, _, _ in DISPUTE_AGES)
+
+
 def _age_band(days: int) -> str:
-    return "0-7 days" if days <= 7 else "8-30 days" if days <= 30 else "over 30 days"
-
-
-AGE_BANDS = ("0-7 days", "8-30 days", "over 30 days")
+    return next(name for name, low, high in DISPUTE_AGES if days >= low and (high is None or days <= high))
 
 
 def dashboard(store: Store, policy: Policy, as_of: date) -> dict:
@@ -166,10 +168,9 @@ def dashboard(store: Store, policy: Policy, as_of: date) -> dict:
     alerts = list(store.db.execute("""select a.id, a.kind, a.status, a.subject, a.created_at, a.acknowledged_at,
         a.customer_id, c.name from alerts a left join customers c on c.id = a.customer_id
         order by a.id desc limit 15""").fetchall())  # fmt: skip
-    alert_counts = dict(store.db.execute("select status, count(*) from alerts group by status").fetchall())
     return {"report": report, "charts": charts, "disputes": dict(sorted(disputes.items())), "age_bands": AGE_BANDS,
             "alerts": [dict(zip(("id", "kind", "status", "subject", "created_at", "acknowledged_at", "customer_id",
-                                 "customer_name"), a)) for a in alerts], "alert_counts": alert_counts}  # fmt: skip
+                                 "customer_name"), a)) for a in alerts]}  # fmt: skip
 
 
 def sla_state(due_at: str | None, status: str, now: datetime) -> str:

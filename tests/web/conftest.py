@@ -26,7 +26,7 @@ def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dic
     clock.pin(DEMO_DAY)
     path = tmp_path_factory.mktemp("seed") / "web.db"
     with Store.open(path) as store:
-        ids = seed(store, default_policy())
+        ids = seed(store, default_policy(), DEMO_DAY)
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     clock.pin(None)
     return path, ids

@@ -34,7 +34,8 @@ def pause(request: Request, customer_id: str, user: Collector, store: StoreDep,
         end = date.fromisoformat(until) if until else None
     except ValueError:
         raise CopilotError(f"{until!r} is not a date (use YYYY-MM-DD)") from None
-    services.pause_customer(store, customer_id, note, user, invoice_number=invoice_number or None, until=end, scope=scope)
+    services.pause_customer(store, customer_id, note, user, clock.today(), invoice_number=invoice_number or None,
+                            until=end, scope=scope)  # fmt: skip
     flash(request, f"Paused {'invoice ' + invoice_number if invoice_number else 'the account'}.")
     return redirect(f"/customers/{customer_id}")
 
@@ -42,13 +43,13 @@ def pause(request: Request, customer_id: str, user: Collector, store: StoreDep,
 @router.post("/{customer_id}/pauses/{pause_id}/lift")
 def resume(request: Request, customer_id: str, pause_id: int, user: Collector, store: StoreDep,
            reason: Annotated[str, Form(max_length=1000)] = "") -> Response:  # fmt: skip
-    services.resume_pause(store, pause_id, reason, user)
+    services.resume_pause(store, customer_id, pause_id, reason, user)
     flash(request, "Pause lifted; dunning resumes on the next plan.")
     return redirect(f"/customers/{customer_id}")
 
 
 @router.post("/{customer_id}/tasks/{task_id}/done")
 def task_done(request: Request, customer_id: str, task_id: int, user: Collector, store: StoreDep) -> Response:
-    services.complete_task(store, task_id, user)
+    services.complete_task(store, customer_id, task_id, user)
     flash(request, f"Task {task_id} done.")
     return redirect(f"/customers/{customer_id}")

@@ -15,4 +15,5 @@ router = APIRouter()
 def dashboard(request: Request, user: CurrentUser, store: StoreDep, policy: PolicyDep) -> Response:
     today = clock.today()
     data = queries.dashboard(store, policy, today)
-    return render(request, "dashboard.html", {**data, "metrics": services.metrics(store, today), "today": today})
+    figures = services.collection_metrics(store, today, policy)
+    return render(request, "dashboard.html", {**data, "metrics": figures, "today": today})

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from copilot import clock
+from copilot.errors import CopilotError
 from copilot.web import context, services
 from copilot.web.deps import Collector, PolicyDep, SettingsDep, StoreDep
 from copilot.web.templating import flash, redirect, render
@@ -26,19 +27,25 @@ def review(request: Request, draft_id: int, user: Collector, store: StoreDep, po
 
 
 @router.post("/{draft_id}")
-def act(request: Request, draft_id: int, user: Collector, store: StoreDep, settings: SettingsDep,
+def act(request: Request, draft_id: int, user: Collector, store: StoreDep, policy: PolicyDep, settings: SettingsDep,
         action: Annotated[str, Form()], subject: Annotated[str, Form(max_length=500)] = "",
-        body: Annotated[str, Form(max_length=20000)] = "") -> Response:  # fmt: skip
+        body: Annotated[str, Form(max_length=20000)] = "",
+        override_reason: Annotated[str, Form(max_length=1000)] = "") -> Response:  # fmt: skip
     """One form, two buttons: save the edits, or save them and approve and send."""
-    services.edit_draft(store, draft_id, subject, body, user)
+    services.edit_draft(store, draft_id, subject, body, user, policy)
     if action == "save":
         flash(request, "Draft saved.")
         return redirect(f"/drafts/{draft_id}")
     if action != "send":
         flash(request, f"Unknown action {action!r}.", "error")
         return redirect(f"/drafts/{draft_id}")
-    status = services.approve_and_send(store, draft_id, user, settings)
-    if status == "sent":
+    try:
+        row = services.approve_and_send(store, draft_id, user, policy, settings, override_reason)
+    except CopilotError as exc:
+        # The edits are already saved; show why it was not sent on the draft itself.
+        flash(request, f"Not sent: {exc}", "error")
+        return redirect(f"/drafts/{draft_id}")
+    if row["status"] == "sent":
         flash(request, f"Draft {draft_id} approved and sent.")
         return redirect(_next_draft(store, draft_id))
     flash(request, f"Draft {draft_id} was approved but sending failed; it is kept for a retry.", "error")
@@ -56,6 +63,6 @@ def reject(request: Request, draft_id: int, user: Collector, store: StoreDep,
 @router.post("/{draft_id}/regenerate")
 def regenerate(request: Request, draft_id: int, user: Collector, store: StoreDep, policy: PolicyDep,
                settings: SettingsDep, tone: Annotated[str, Form()]) -> Response:  # fmt: skip
-    new_id = services.regenerate_draft(store, draft_id, tone, user, policy, settings)
+    services.regenerate_draft(store, draft_id, tone, user, policy, settings)
     flash(request, f"Draft rewritten in a {tone} tone.")
-    return redirect(f"/drafts/{new_id}")
+    return redirect(f"/drafts/{draft_id}")

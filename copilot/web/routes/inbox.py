@@ -66,8 +66,9 @@ def correct_label(request: Request, message_id: int, user: Collector, store: Sto
 
 
 @router.post("/messages/{message_id}/link")
-def link(request: Request, message_id: int, user: Collector, store: StoreDep,
-         customer_id: Annotated[str, Form(max_length=100)]) -> Response:  # fmt: skip
-    services.link_to_customer(store, message_id, customer_id.strip(), user)
-    flash(request, f"Reply {message_id} linked to {customer_id.strip()}.")
+def link(request: Request, message_id: int, user: Collector, store: StoreDep, policy: PolicyDep,
+         settings: SettingsDep, customer_id: Annotated[str, Form(max_length=100)]) -> Response:  # fmt: skip
+    routed = services.link_to_customer(store, message_id, customer_id.strip(), user, policy, settings)
+    then = "and routed" if routed else "; it is triaged on the next poll"
+    flash(request, f"Reply {message_id} linked to {customer_id.strip()} {then}.")
     return redirect("/inbox/unmatched")
