@@ -7,14 +7,15 @@ from collections import defaultdict
 from datetime import date, datetime
 from decimal import Decimal
 
-from copilot.aging import aging_report
-from copilot.cadence import days_past_due
+from copilot.aging import OPEN_STATUSES
+from copilot.cadence import BUCKETS, NOT_DUE, bucket_action
 from copilot.metrics import DISPUTE_AGES
 from copilot.policy import Policy
 from copilot.store import Store, loads
+from copilot.web.cache import cached
 
 SEGMENT_RANK = {"strategic": 0, "mid-market": 1, "long-tail": 2}
-PAGE = 200
+PAGE = 100
 
 
 def priority_key(row: dict) -> tuple:
@@ -25,25 +26,7 @@ def priority_key(row: dict) -> tuple:
 def worklist(store: Store, as_of: date, *, tier: int | None = None, segment: str | None = None,
              owner: str | None = None, limit: int = PAGE) -> dict:  # fmt: skip
     """Drafts waiting for a person (and failed sends to retry), in priority order, with counts."""
-    sql = """
-        select d.id, d.customer_id, c.name as customer_name, coalesce(d.segment, c.segment) as segment, c.risky,
-               c.account_owner_email as owner, d.tier, d.kind, d.subject, d.contact_email, d.status, d.generator,
-               d.guardrail_flags_json, d.plan_date, d.last_error,
-               sum(cast(i.open_balance as real)) as amount, min(i.due_date) as oldest_due,
-               group_concat(distinct i.currency) as currency, count(i.number) as invoices
-        from drafts d
-        join customers c on c.id = d.customer_id
-        left join json_each(d.invoice_numbers_json) j
-        left join invoices i on i.number = j.value
-        where d.status in ('draft', 'failed')
-        group by d.id
-    """
-    rows = [dict(zip(("id", "customer_id", "customer_name", "segment", "risky", "owner", "tier", "kind", "subject",
-                      "contact_email", "status", "generator", "guardrail_flags_json", "plan_date", "last_error",
-                      "amount", "oldest_due", "currency", "invoices"), r)) for r in store.db.execute(sql).fetchall()]  # fmt: skip
-    for row in rows:
-        row["days_past_due"] = days_past_due(date.fromisoformat(row["oldest_due"]), as_of) if row["oldest_due"] else None
-        row["flags"] = loads(row["guardrail_flags_json"], []) or []
+    rows = cached(store, ("worklist", as_of), lambda: _worklist_rows(store, as_of))
     counts = {
         "total": len(rows),
         "tier": _count(rows, "tier"),
@@ -53,8 +36,31 @@ def worklist(store: Store, as_of: date, *, tier: int | None = None, segment: str
     owners = sorted({r["owner"] for r in rows if r["owner"]})
     shown = [r for r in rows if (tier is None or r["tier"] == tier) and (not segment or r["segment"] == segment)
              and (not owner or r["owner"] == owner)]  # fmt: skip
-    shown.sort(key=priority_key)
     return {"rows": shown[:limit], "matching": len(shown), "counts": counts, "owners": owners}
+
+
+def _worklist_rows(store: Store, as_of: date) -> list[dict]:
+    # Aggregate the invoices per draft first, on narrow rows; the text columns join in afterwards.
+    sql = """
+        with agg as (
+            select d.id as draft_id, sum(cast(i.open_balance as real)) as amount, min(i.due_date) as oldest_due,
+                   min(i.currency) as cur_lo, max(i.currency) as cur_hi, count(i.number) as invoices
+            from drafts d, json_each(d.invoice_numbers_json) j join invoices i on i.number = j.value
+            where d.status in ('draft', 'failed')
+            group by d.id)
+        select d.id, d.customer_id, c.name as customer_name, coalesce(d.segment, c.segment) as segment, c.risky,
+               c.account_owner_email as owner, d.tier, d.kind, d.subject, d.contact_email, d.status, d.generator,
+               coalesce(json_array_length(d.guardrail_flags_json), 0) as flags, d.plan_date, d.last_error,
+               agg.amount, cast(julianday(?) - julianday(agg.oldest_due) as integer) as days_past_due,
+               case when agg.cur_lo = agg.cur_hi then agg.cur_lo end as currency, coalesce(agg.invoices, 0) as invoices
+        from drafts d
+        join customers c on c.id = d.customer_id
+        left join agg on agg.draft_id = d.id
+        where d.status in ('draft', 'failed')
+    """
+    cursor = store.db.execute(sql, [as_of.isoformat()])
+    names = [c[0] for c in cursor.description]
+    return sorted((dict(zip(names, r)) for r in cursor.fetchall()), key=priority_key)
 
 
 def _count(rows: list[dict], key: str) -> dict:
@@ -151,15 +157,39 @@ def _age_band(days: int) -> str:
     return next(name for name, low, high in DISPUTE_AGES if days >= low and (high is None or days <= high))
 
 
+# The same boundaries as cadence.bucket_for, evaluated inside SQLite so 10,000 invoices cost one scan.
+_BUCKET_SQL = """case when days < 1 then ? when days <= 30 then '0-30' when days <= 60 then '31-60'
+                     when days <= 90 then '61-90' else '90+' end"""
+
+
+def aging_table(store: Store, policy: Policy, as_of: date) -> list[dict]:
+    """Open receivables per bucket (the four buckets, then 'not due'): invoices, customers and exact totals per currency."""
+    marks = ",".join("?" * len(OPEN_STATUSES))
+    inner = f"""select {_BUCKET_SQL} as bucket, currency, customer_id,
+                       cast(round(cast(open_balance as real) * 100) as integer) as cents
+                from (select cast(julianday(?) - julianday(due_date) as integer) as days, * from invoices
+                      where status in ({marks}) and cast(open_balance as real) > 0)"""  # fmt: skip
+    args = [NOT_DUE, as_of.isoformat(), *OPEN_STATUSES]
+    rows = {name: {"name": name, "action": bucket_action(name, policy), "count": 0, "customers": 0, "totals": {}}
+            for name in (*BUCKETS, NOT_DUE)}  # fmt: skip
+    for bucket, currency, count, cents in store.db.execute(
+            f"select bucket, currency, count(*), sum(cents) from ({inner}) group by bucket, currency", args):  # fmt: skip
+        rows[bucket]["count"] += count
+        rows[bucket]["totals"][currency] = Decimal(cents) / 100
+    for bucket, customers in store.db.execute(f"select bucket, count(distinct customer_id) from ({inner}) group by bucket", args):
+        rows[bucket]["customers"] = customers
+    return list(rows.values())
+
+
 def dashboard(store: Store, policy: Policy, as_of: date) -> dict:
     """Aging buckets with chart geometry, open disputes by reason and age, and recent alerts."""
-    report = aging_report(store, policy, as_of)
-    currencies = sorted({c for b in report.buckets for c in b.totals})
+    table = aging_table(store, policy, as_of)
+    overdue = table[: len(BUCKETS)]
     charts = []
-    for cur in currencies:
-        top = max((b.totals.get(cur, Decimal(0)) for b in report.buckets), default=Decimal(0)) or Decimal(1)
-        bars = [{"bucket": b.name, "amount": b.totals.get(cur, Decimal(0)),
-                 "width": float(b.totals.get(cur, Decimal(0)) / top * 100)} for b in report.buckets]  # fmt: skip
+    for cur in sorted({c for b in overdue for c in b["totals"]}):
+        top = max(b["totals"].get(cur, Decimal(0)) for b in overdue) or Decimal(1)
+        bars = [{"bucket": b["name"], "amount": b["totals"].get(cur, Decimal(0)),
+                 "width": float(b["totals"].get(cur, Decimal(0)) / top * 100)} for b in overdue]  # fmt: skip
         charts.append({"currency": cur, "bars": bars})
     disputes: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(AGE_BANDS, 0))
     for reason, opened in store.db.execute("select coalesce(reason, 'unspecified'), opened_at from disputes where status = 'open'"):
@@ -168,7 +198,7 @@ def dashboard(store: Store, policy: Policy, as_of: date) -> dict:
     alerts = list(store.db.execute("""select a.id, a.kind, a.status, a.subject, a.created_at, a.acknowledged_at,
         a.customer_id, c.name from alerts a left join customers c on c.id = a.customer_id
         order by a.id desc limit 15""").fetchall())  # fmt: skip
-    return {"report": report, "charts": charts, "disputes": dict(sorted(disputes.items())), "age_bands": AGE_BANDS,
+    return {"aging": table, "charts": charts, "disputes": dict(sorted(disputes.items())), "age_bands": AGE_BANDS,
             "alerts": [dict(zip(("id", "kind", "status", "subject", "created_at", "acknowledged_at", "customer_id",
                                  "customer_name"), a)) for a in alerts]}  # fmt: skip
 

@@ -19,6 +19,7 @@ from copilot.pauses import add_pause, lift_pause
 from copilot.policy import Policy
 from copilot.sender import make_sender
 from copilot.store import Store
+from copilot.web.cache import cached_or_stale
 from copilot.web.deps import User
 
 TONES = drafting.review.TONE_HINTS
@@ -126,6 +127,11 @@ def complete_task(store: Store, customer_id: str, task_id: int, user: User) -> N
 
 
 # -- figures -------------------------------------------------------------------
-def collection_metrics(store: Store, as_of: date, policy: Policy, period_days: int = 30) -> dict:
-    """DSO and CEI per currency, PTP kept rate, disputes and alerts for the dashboard."""
-    return metrics.compute_metrics(store, as_of, period_days, policy)
+def collection_metrics(store: Store, as_of: date, policy: Policy, period_days: int = 30) -> tuple[dict, bool]:
+    """DSO and CEI per currency, PTP kept rate, disputes and alerts for the dashboard; and whether they are current.
+
+    Computing them reads the whole ledger, so after a change the page shows the previous
+    figures while fresh ones are computed in the background.
+    """
+    return cached_or_stale(store, ("metrics", as_of, period_days, id(policy)),
+                           lambda s: metrics.compute_metrics(s, as_of, period_days, policy))  # fmt: skip

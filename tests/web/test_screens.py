@@ -5,6 +5,7 @@ import re
 from fastapi.testclient import TestClient
 
 from copilot.web.queries import priority_key, sla_state
+from tests.web.conftest import open_store
 
 
 def test_worklist_lists_drafts_in_priority_order_with_counts(collector: TestClient, ids: dict):
@@ -163,3 +164,38 @@ def test_account_team_can_read_the_dashboard_and_a_customer_but_gets_no_action_f
 def test_narrow_screen_styles_exist(client: TestClient):
     css = client.get("/static/app.css").text
     assert "@media (max-width: 640px)" in css and 'content: attr(data-label)' in css
+
+
+def test_the_dashboards_aging_table_matches_the_aging_report(web_settings, policy, today):
+    """The dashboard aggregates in SQL for speed; it must agree with copilot.aging to the cent."""
+    from copilot.aging import aging_report
+    from copilot.web.queries import aging_table
+
+    with open_store(web_settings) as store:
+        table = aging_table(store, policy, today)
+        report = aging_report(store, policy, today)
+    expected = [{"name": b.name, "count": b.count, "customers": len(b.customers), "totals": b.totals}
+                for b in [*report.buckets, report.not_due]]  # fmt: skip
+    assert [{k: row[k] for k in ("name", "count", "customers", "totals")} for row in table] == expected
+    assert sum(row["count"] for row in table) > 30
+
+
+def test_dashboard_figures_follow_changes_in_the_data(collector: TestClient, web_settings, monkeypatch):
+    from copilot.store import Store
+    from copilot.web import cache
+
+    monkeypatch.setattr(cache, "REFRESH_INTERVAL_SECONDS", 0.0)
+    before = collector.get("/dashboard").text
+    assert "Promises kept (0 kept" in before
+    with Store.open(web_settings.db_path) as store, store.transaction():
+        store.db["promises"].update(1, {"status": "kept", "resolved_at": "2026-11-16T09:00:00+00:00"})
+        store.audit("test", "promise", 1, "kept")
+    import time
+
+    first = collector.get("/dashboard").text  # the previous figures at once, fresh ones computed meanwhile
+    assert "Promises kept (0 kept" in first and "being recalculated" in first
+    deadline = time.monotonic() + 10
+    while "Promises kept (1 kept" not in (page := collector.get("/dashboard").text):
+        assert time.monotonic() < deadline, "the figures were never recalculated"
+        time.sleep(0.05)
+    assert "being recalculated" not in page

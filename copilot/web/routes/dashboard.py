@@ -15,5 +15,5 @@ router = APIRouter()
 def dashboard(request: Request, user: CurrentUser, store: StoreDep, policy: PolicyDep) -> Response:
     today = clock.today()
     data = queries.dashboard(store, policy, today)
-    figures = services.collection_metrics(store, today, policy)
-    return render(request, "dashboard.html", {**data, "metrics": figures, "today": today})
+    figures, current = services.collection_metrics(store, today, policy)
+    return render(request, "dashboard.html", {**data, "metrics": figures, "metrics_current": current, "today": today})
