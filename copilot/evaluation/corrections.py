@@ -33,7 +33,7 @@ def correction_rows(store: Store) -> tuple[list[LabelledReply], int]:
         rows.append(
             LabelledReply(
                 id=f"msg-{r['message_id']}", subject=r["subject"] or "", text=text, date=sent,
-                headers=_kept_headers(r["headers_json"]), label=r["label"], frustrated=bool(r["frustrated"]),
+                headers=_kept_headers(r["headers_json"]), label=r["label"], frustrated=bool(r["frustrated"]) or r["label"] == "frustration",
                 promise_date=promise if promise and _sane(promise, sent) else None,
             )
         )  # fmt: skip

@@ -55,6 +55,8 @@ class LabelledReply(BaseModel):
     def _consistent(self) -> "LabelledReply":
         if self.label in self.alternates:
             raise ValueError(f"alternates repeats the label {self.label.value!r}")
+        if self.label is Label.FRUSTRATION and not self.frustrated:
+            raise ValueError("label frustration needs frustrated: true")
         if len(set(self.alternates)) != len(self.alternates):
             raise ValueError("alternates lists a label twice")
         if self.promise_date is not None:
