@@ -28,7 +28,12 @@ def num(value: float | None, digits: int = 2) -> str:
     return "n/a" if value is None else f"{value:,.{digits}f}"
 
 
-_env.filters.update(pct=pct, num=num)
+def ms(value: float | None) -> str:
+    """Milliseconds with enough digits to tell fast classifiers apart."""
+    return "n/a" if value is None else f"{value:,.2f}" if value < 10 else f"{value:,.0f}"
+
+
+_env.filters.update(pct=pct, num=num, ms=ms)
 
 
 def heat_colour(count: int, row_total: int, diagonal: bool) -> str:
