@@ -46,4 +46,5 @@ class Prediction(BaseModel):
 
 def write_predictions(path: Path, predictions: Iterable[Prediction]) -> None:
     """One JSON object per reply: id, label, confidence, frustrated, promise_date, evidence (and review/latency)."""
-    write_jsonl(path, (json.dumps(p.model_dump(mode="json", exclude_none=True), ensure_ascii=False) for p in predictions))
+    write_jsonl(path, (json.dumps(p.model_dump(mode="json", exclude={"error"} if p.error is None else set()), ensure_ascii=False)
+                       for p in predictions))  # fmt: skip

@@ -49,9 +49,17 @@ def test_plain_output_predictions_and_report(tmp_path):
     assert result.stdout.startswith("keyword on ") and "macro-F1" in result.stdout and "dispute" in result.stdout
     lines = [json.loads(line) for line in preds.read_text().splitlines()]
     assert [p["id"] for p in lines] == ["a1", "a2", "p1", "p2", "d1", "d2", "f1", "f2", "r1", "o1"]
-    assert all({"id", "label", "confidence", "frustrated"} <= set(p) for p in lines)
+    assert all(set(p) == {"id", "label", "confidence", "frustrated", "promise_date", "evidence", "needs_review", "latency_ms"}
+               for p in lines)  # fmt: skip
     assert "Confusion matrix" in report.read_text() and "Misclassified replies" in report.read_text()
     assert f"report written to {report}" in result.stderr
+
+
+def test_options_may_come_before_the_dataset():
+    result = _eval("--json", "--classifier", "keyword", "--no-progress", str(SMALL))
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["classifier"] == "keyword"
+    assert _eval("run", str(SMALL), "--no-progress").exit_code == 0  # the explicit name works too
 
 
 def test_configured_mode_without_a_built_classifier_says_so(monkeypatch):

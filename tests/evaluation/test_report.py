@@ -34,7 +34,7 @@ def test_self_contained_no_scripts_or_remote_assets(scored):
 def test_misclassified_replies_are_listed_worst_first_by_label(scored):
     html = render_report(*scored)
     section = html.split("Misclassified replies (4)")[1].split("</table>")[0]
-    ids = re.findall(r"<td>(\w\d)(?:\s|<)", section)
+    ids = re.findall(r"<td class=\"id\">([\w-]+)<", section)
     assert ids == ["p2", "d2", "f2", "o1"]  # in label order: promise, dispute, frustration, other
     assert "also ok: promise_to_pay" not in section  # a2 is right through its alternate, so not listed
     others = html.split("Right label, other mistakes (1)")[1]
