@@ -28,6 +28,7 @@ class Prediction(BaseModel):
 
     @classmethod
     def from_classification(cls, item_id: str, result: Classification, latency_ms: float) -> "Prediction":
+        """Keep what scoring needs from a classifier's answer."""
         return cls(
             id=item_id,
             label=result.label,
@@ -41,6 +42,7 @@ class Prediction(BaseModel):
 
     @property
     def escalate(self) -> bool:
+        """Routing would escalate this answer: frustration label or frustrated flag."""
         return self.label is Label.FRUSTRATION or self.frustrated
 
 

@@ -21,10 +21,12 @@ _env = Environment(
 
 
 def pct(value: float | None, digits: int = 1) -> str:
+    """A share as a percentage; n/a when it could not be measured."""
     return "n/a" if value is None else f"{value * 100:.{digits}f}%"
 
 
 def num(value: float | None, digits: int = 2) -> str:
+    """A number with thousands separators; n/a when it could not be measured."""
     return "n/a" if value is None else f"{value:,.{digits}f}"
 
 
@@ -98,4 +100,5 @@ def render_report(record: dict, pairs: Sequence[Pair]) -> str:
 
 
 def write_report(path: Path, record: dict, pairs: Sequence[Pair]) -> None:
+    """Render the report and write it to `path`, atomically."""
     atomic_write(path, render_report(record, pairs))

@@ -101,6 +101,7 @@ def run_classifier(
 
 
 def file_sha256(path: Path) -> str:
+    """Fingerprint of the dataset, so comparisons can tell when two runs scored different data."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 

@@ -39,7 +39,8 @@ def test_the_shipped_test_set_scores_offline_as_json():
         assert key in m
     assert 0 < m["accuracy"] <= 1 and m["accuracy"] >= m["strict_accuracy"]
     assert set(m["by_language"]) >= {"en", "de", "fr", "es", "nl"}
-    assert not Path("c.db").exists()  # the baseline needs no database
+    if run["classifier"] == "keyword":
+        assert not Path("c.db").exists()  # the baseline needs no database
 
 
 def test_plain_output_predictions_and_report(tmp_path):
@@ -139,22 +140,26 @@ def _message(store: Store, **fields) -> int:
 def test_export_corrections_writes_human_labels_with_the_text(tmp_path):
     store = Store.open(Path("c.db"))
     corrected, machine_only, empty = _message(store), _message(store, subject="other"), _message(store, text_reply="", text_full="")
+    angry = _message(store, subject="angry", text_reply="Stop emailing me.", headers_json=None, sent_at=None)
     save_classification(store, corrected, Classification(label="dispute", confidence=0.6, source="local"), "triage")
     save_classification(store, corrected, Classification(label="promise_to_pay", confidence=1.0, source="human",
                                                          promise_date="2026-11-20"), "ana", "it is a promise")  # fmt: skip
     save_classification(store, machine_only, Classification(label="paid", confidence=0.9, source="llm"), "triage")
     save_classification(store, empty, Classification(label="frustration", confidence=1.0, source="human"), "ana")
+    save_classification(store, angry, Classification(label="frustration", confidence=1.0, source="human"), "ana")
     store.close()
     out = tmp_path / "corrections.jsonl"
     result = _eval("export-corrections", str(out))
     assert result.exit_code == 0, result.output
-    assert "wrote 1 corrected reply to" in result.stdout and "skipped 1 corrected message(s) with no text" in result.stderr
-    [row] = [json.loads(line) for line in out.read_text().splitlines()]
+    assert "wrote 2 corrected replies to" in result.stdout and "skipped 1 corrected message(s) with no text" in result.stderr
+    row, angry_row = [json.loads(line) for line in out.read_text().splitlines()]
+    assert angry_row == {"id": f"msg-{angry}", "subject": "angry", "text": "Stop emailing me.", "label": "frustration",
+                         "alternates": [], "frustrated": True}  # the label implies the flag  # fmt: skip
     assert row == {"id": f"msg-{corrected}", "subject": "Re: INV-1", "text": "We will pay on the 20th.", "date": "2026-11-10",
                    "headers": {"Auto-Submitted": "no"}, "label": "promise_to_pay", "alternates": [], "frustrated": False,
                    "promise_date": "2026-11-20"}  # fmt: skip
     rescored = _eval(str(out), "--classifier", "keyword", "--json", "--no-progress")
-    assert rescored.exit_code == 0 and json.loads(rescored.stdout)["metrics"]["n"] == 1
+    assert rescored.exit_code == 0 and json.loads(rescored.stdout)["metrics"]["n"] == 2
 
 
 def test_export_with_no_corrections_writes_nothing(tmp_path):
