@@ -134,21 +134,22 @@ class KeywordClassifier:
         angry = next((m for p in ANGER if (m := p.search(text))), None)
         if _auto_headers(reply.headers) or any(p.search(reply.subject) for p in AUTO_SUBJECT) or any(p.search(text) for p in AUTO_BODY):
             hit = next((m for p in AUTO_BODY if (m := p.search(text))), None)
-            return self._result(Label.AUTO_REPLY, 0.8, hit)
+            return self._result(Label.AUTO_REPLY, 0.8, hit, text)
         if hit := next((m for p in INJECTION if (m := p.search(text))), None):
-            return self._result(Label.OTHER, 0.6, hit, needs_review=True)
+            return self._result(Label.OTHER, 0.6, hit, text, needs_review=True)
         hits = {label: [m for p in cues if (m := p.search(blob))] for label, cues in CUES.items()}
         best = max(PRIORITY, key=lambda label: (len(hits[label]), -PRIORITY.index(label)))
         if not hits[best]:
-            return self._result(Label.OTHER, 0.2, None, needs_review=True)
+            return self._result(Label.OTHER, 0.2, None, text, needs_review=True)
         runner_up = sorted((len(v) for v in hits.values()), reverse=True)[1]
         confidence = min(0.5 + 0.1 * (len(hits[best]) - runner_up), 0.9)
         promise = extract_date(text, reply.sent_at) if best is Label.PROMISE_TO_PAY else None
-        first = min(hits[best], key=lambda m: (m.string is not text, m.start()))
-        return self._result(best, confidence, first, frustrated=angry is not None, promise_date=promise)
+        first = min(hits[best], key=lambda m: m.start())
+        return self._result(best, confidence, first, text, frustrated=angry is not None, promise_date=promise)
 
-    def _result(self, label: Label, confidence: float, match: re.Match[str] | None, **extra: object) -> Classification:
-        evidence = match.group(0) if match is not None and match.string.find(match.group(0)) >= 0 else None
+    def _result(self, label: Label, confidence: float, match: re.Match[str] | None, text: str, **extra: object) -> Classification:
+        # Evidence must quote the reply text itself; a cue found only in the subject quotes nothing.
+        evidence = match.group(0) if match is not None and match.group(0) in text else None
         return Classification(label=label, confidence=confidence, evidence=evidence, source="keyword", model="keyword-v1", **extra)  # type: ignore[arg-type]
 
 

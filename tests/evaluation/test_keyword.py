@@ -32,7 +32,13 @@ def test_one_reply_per_label(subject, text, label):
     result = KeywordClassifier().classify(Reply(subject=subject, text=text, sent_at=SENT))
     assert result.label.value == label
     assert result.source == "keyword"
-    assert result.evidence is None or result.evidence in f"{subject}\n{text}"
+    assert result.evidence is None or result.evidence in text
+
+
+def test_evidence_quotes_the_text_not_the_subject():
+    reply = Reply(subject="Disputed invoice", text="See the attached letter.")
+    result = KeywordClassifier().classify(reply)
+    assert result.label.value == "dispute" and result.evidence is None
 
 
 def test_auto_reply_headers_win_over_the_text():
