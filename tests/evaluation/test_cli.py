@@ -166,3 +166,31 @@ def test_export_with_no_corrections_writes_nothing(tmp_path):
     result = _eval("export-corrections", str(tmp_path / "none.jsonl"))
     assert result.exit_code == 0 and "no human corrections" in result.stdout
     assert not (tmp_path / "none.jsonl").exists()
+
+
+def test_a_built_llm_classifier_reports_tokens_and_cost(monkeypatch, tmp_path, small, small_predictions):
+    from tests.evaluation.conftest import ReplayClassifier
+
+    class MeteredReplay(ReplayClassifier):
+        name = "llm-replay"
+
+        def __init__(self, *args):
+            super().__init__(*args)
+            self.usage = {"calls": 0, "input_tokens": 0, "output_tokens": 0, "cost": 0.0}
+
+        def classify(self, reply):
+            self.usage = {"calls": self.usage["calls"] + 1, "input_tokens": self.usage["input_tokens"] + 500,
+                          "output_tokens": self.usage["output_tokens"] + 40, "cost": self.usage["cost"] + 0.001}  # fmt: skip
+            return super().classify(reply)
+
+    built = []
+    monkeypatch.setattr(copilot.classify, "build_classifier",
+                        lambda settings, store, mode: built.append(mode) or MeteredReplay(small, small_predictions), raising=False)  # fmt: skip
+    report = tmp_path / "r.html"
+    result = _eval(str(SMALL), "--classifier", "llm", "--no-progress", "--report", str(report))
+    assert result.exit_code == 0, result.output
+    assert built == ["llm"]
+    assert "LLM: 10 calls, 5000 tokens in, 400 out, cost 0.0100" in result.stdout
+    assert "accuracy  70.0%   strict  60.0%   macro-F1 0.717" in result.stdout  # the hand-scored fixture
+    html = report.read_text()
+    assert "5,400" in html and "$0.0100" in html
