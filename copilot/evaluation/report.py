@@ -93,6 +93,8 @@ def render_report(record: dict, pairs: Sequence[Pair]) -> str:
         run=record,
         m=metrics,
         heat=_heat_rows(metrics["confusion"]),
+        answered=[(kind, list(counts.items())) for key, kind in (("source", "stage"), ("model", "model"), ("prompt_version", "prompt"))
+                  if (counts := (record.get("provenance") or {}).get(key))],  # fmt: skip
         misclassified=_misclassified(pairs),
         other_misses=_other_misses(pairs),
         actions={label.value: action for label, action in LABEL_ACTIONS.items()},

@@ -13,7 +13,7 @@ from copilot.config import Settings
 from copilot.errors import ClassifierError
 from copilot.evaluation.dataset import LabelledReply
 from copilot.evaluation.metrics import compute_metrics, pair_up
-from copilot.evaluation.predictions import Prediction
+from copilot.evaluation.predictions import Prediction, provenance
 from copilot.labels import Classifier, Label
 from copilot.store import Store
 
@@ -112,6 +112,7 @@ def run_record(dataset_path: Path, dataset: Sequence[LabelledReply], result: Run
         "created_at": clock.now_iso(),
         "dataset": {"path": str(dataset_path), "sha256": file_sha256(dataset_path), "n": len(dataset)},
         "classifier": result.classifier,
+        "provenance": provenance(result.predictions),
         "wall_seconds": round(result.wall_seconds, 3),
         "notes": result.notes,
         "metrics": compute_metrics(pair_up(dataset, result.predictions), result.usage),

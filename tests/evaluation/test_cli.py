@@ -47,11 +47,12 @@ def test_plain_output_predictions_and_report(tmp_path):
     preds, report = tmp_path / "p.jsonl", tmp_path / "r.html"
     result = _eval(str(SMALL), "--classifier", "keyword", "--predictions", str(preds), "--report", str(report))
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("keyword on ") and "macro-F1" in result.stdout and "dispute" in result.stdout
+    assert result.stdout.startswith("keyword on ") and "[keyword-v1 ×10]" in result.stdout and "macro-F1" in result.stdout and "dispute" in result.stdout
     lines = [json.loads(line) for line in preds.read_text().splitlines()]
     assert [p["id"] for p in lines] == ["a1", "a2", "p1", "p2", "d1", "d2", "f1", "f2", "r1", "o1"]
-    assert all(set(p) == {"id", "label", "confidence", "frustrated", "promise_date", "evidence", "needs_review", "latency_ms"}
-               for p in lines)  # fmt: skip
+    assert all(set(p) == {"id", "label", "confidence", "frustrated", "promise_date", "evidence", "needs_review", "latency_ms",
+                          "source", "model", "prompt_version"} for p in lines)  # fmt: skip
+    assert {p["source"] for p in lines} == {"keyword"}
     assert "Confusion matrix" in report.read_text() and "Misclassified replies" in report.read_text()
     assert f"report written to {report}" in result.stderr
 

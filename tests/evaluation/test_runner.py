@@ -18,6 +18,7 @@ def test_replayed_answers_reproduce_the_hand_scores(small, replay):
     assert replay.seen[2].sent_at.isoformat() == "2026-11-10"
     assert record["schema"] == RUN_SCHEMA and record["classifier"] == "replay"
     assert record["dataset"]["n"] == 10 and len(record["dataset"]["sha256"]) == 64
+    assert record["provenance"] == {"source": {"local": 10}, "model": {}, "prompt_version": {}}
     m = record["metrics"]
     assert (m["accuracy"], m["strict_accuracy"], m["abstain_rate"]) == (pytest.approx(0.7), pytest.approx(0.6), pytest.approx(0.2))
     assert m["latency_ms"]["p50"] >= 0 and m["latency_ms"]["p95"] >= m["latency_ms"]["p50"]
