@@ -155,9 +155,9 @@ def atomic_write(path: Path, text: str) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
         os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    finally:
+        if os.path.exists(tmp):  # only when writing or renaming failed
+            os.unlink(tmp)
 
 
 def write_jsonl(path: Path, lines: Iterable[str]) -> None:
