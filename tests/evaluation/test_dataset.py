@@ -79,3 +79,16 @@ def test_write_then_load_round_trips(tmp_path: Path, small):
     assert load_dataset(out) == small
     assert '"headers"' not in out.read_text() and "¿Pueden" in out.read_text()
     assert [p.name for p in tmp_path.iterdir()] == ["copy.jsonl"]  # no temporary file left behind
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path, monkeypatch, small):
+    out = tmp_path / "set.jsonl"
+    out.write_text("old\n")
+
+    def broken_replace(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("copilot.evaluation.dataset.os.replace", broken_replace)
+    with pytest.raises(OSError, match="disk full"):
+        write_dataset(out, small)
+    assert out.read_text() == "old\n" and [p.name for p in tmp_path.iterdir()] == ["set.jsonl"]
