@@ -36,7 +36,9 @@ class _Ledger:
     def balance_at(self, inv: dict, day: date) -> Decimal:
         if _issued(inv) > day.isoformat():
             return Decimal("0")
-        later = sum((Decimal(p["amount"]) for p in self.payments[inv["number"]] if p["paid_on"] > day.isoformat()), Decimal("0"))
+        later = sum(
+            (Decimal(p["amount"]) for p in self.payments[inv["number"]] if p["paid_on"] > day.isoformat()), Decimal("0")
+        )
         return min(Decimal(inv["open_balance"]) + later, Decimal(inv["amount"]))
 
     def receivables(self, day: date, *, current_only: bool = False) -> dict[str, Decimal]:
@@ -98,8 +100,12 @@ def _disputes(store: Store, as_of: date) -> dict:
         oldest = age if oldest is None else max(oldest, age)
         name = next(n for n, low, high in DISPUTE_AGES if age >= low and (high is None or age <= high))
         by_age[name] += 1
-    return {"open": sum(by_reason.values()), "by_reason": dict(sorted(by_reason.items())), "by_age_days": dict(by_age),
-            "oldest_days": oldest}  # fmt: skip
+    return {
+        "open": sum(by_reason.values()),
+        "by_reason": dict(sorted(by_reason.items())),
+        "by_age_days": dict(by_age),
+        "oldest_days": oldest,
+    }
 
 
 def _alerts(store: Store, start: date, as_of: date) -> dict:

@@ -19,14 +19,20 @@ def tick(app: App, no_deliver: bool) -> None:
     routed = route_classified(store, app.policy, settings)
     report = run_tick(store, app.policy, settings, clock.today())
     counts = {k.replace("_", " "): v for k, v in report.counts().items() if v}
-    click.echo(f"Tick for {clock.today().isoformat()}: {routed} replies routed; "
-               + (", ".join(f"{k}: {v}" for k, v in counts.items()) or "nothing fell due"))  # fmt: skip
+    click.echo(
+        f"Tick for {clock.today().isoformat()}: {routed} replies routed; "
+        + (", ".join(f"{k}: {v}" for k, v in counts.items()) or "nothing fell due")
+    )
     if not no_deliver:
         sender = make_sender(settings.smtp, settings.outbox_dir)
         delivery = deliver_pending_alerts(store, sender, settings)
-        click.echo(f"Alerts: {len(delivery.sent)} sent, {len(delivery.retrying)} to retry, {len(delivery.failed)} failed")
+        click.echo(
+            f"Alerts: {len(delivery.sent)} sent, {len(delivery.retrying)} to retry, {len(delivery.failed)} failed"
+        )
     for alert in open_alerts(store):
         if alert["status"] in ("pending", "failed"):
             note = f" (attempt {alert['attempts']}: {alert['last_error']})" if alert["last_error"] else ""
-            click.secho(f"  alert #{alert['id']} {alert['kind']} for {alert['customer_id']}: {alert['status']}{note}",
-                        fg="red" if alert["status"] == "failed" else "yellow")  # fmt: skip
+            click.secho(
+                f"  alert #{alert['id']} {alert['kind']} for {alert['customer_id']}: {alert['status']}{note}",
+                fg="red" if alert["status"] == "failed" else "yellow",
+            )

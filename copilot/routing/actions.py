@@ -98,9 +98,17 @@ class SetMessageStatus:
 
 
 Action = (
-    OpenDispute | Pause | RecordPromise | CreateTask | RaiseAlert | SuppressAlert | MarkContact | FlagAccount
-    | LogNote | SetMessageStatus
-)  # fmt: skip
+    OpenDispute
+    | Pause
+    | RecordPromise
+    | CreateTask
+    | RaiseAlert
+    | SuppressAlert
+    | MarkContact
+    | FlagAccount
+    | LogNote
+    | SetMessageStatus
+)
 
 
 def describe(action: Action) -> dict[str, Any]:

@@ -23,8 +23,13 @@ T0 = datetime(2026, 11, 16, 10, 0, tzinfo=UTC)
 
 
 def _frustrated(store, policy, settings) -> int:
-    mid = seed_reply(store, "C-1008", "If this happens again we will cancel the contract.", invoices=("INV-2026-0352",),
-                     from_addr="finance@pineconerobotics.test")  # fmt: skip
+    mid = seed_reply(
+        store,
+        "C-1008",
+        "If this happens again we will cancel the contract.",
+        invoices=("INV-2026-0352",),
+        from_addr="finance@pineconerobotics.test",
+    )
     classify(store, mid, "frustration", frustrated=True, evidence="we will cancel the contract")
     route_message(store, mid, policy, settings)
     return mid
@@ -42,7 +47,9 @@ def test_smtp_failure_is_retried_with_backoff_and_delivered(ledger_store, smtp_s
     assert first.retrying == [1] and smtp_server.messages == []
     assert (alert["status"], alert["attempts"]) == ("pending", 1)
     assert "451" in alert["last_error"] and alert["next_attempt_at"] == "2026-11-16T10:01:00+00:00"
-    assert deliver_pending_alerts(store, sender, smtp_settings, now=T0 + timedelta(seconds=30)).retrying == []  # not due
+    assert (
+        deliver_pending_alerts(store, sender, smtp_settings, now=T0 + timedelta(seconds=30)).retrying == []
+    )  # not due
 
     second = deliver_pending_alerts(store, sender, smtp_settings, now=T0 + timedelta(seconds=61))
 
@@ -71,7 +78,9 @@ def test_alert_that_keeps_failing_stays_visible_as_failed(ledger_store, smtp_ser
     alert = store.db["alerts"].get(1)
     assert (alert["status"], alert["attempts"], alert["next_attempt_at"]) == ("failed", 3, None)
     assert [a["id"] for a in open_alerts(store)] == [1]
-    assert deliver_pending_alerts(store, sender, smtp_settings, now=now + timedelta(days=1)).failed == []  # no silent retries
+    assert (
+        deliver_pending_alerts(store, sender, smtp_settings, now=now + timedelta(days=1)).failed == []
+    )  # no silent retries
 
     smtp_server.handler.fail_next = 0
     retry_alert(store, 1, "lucy")
@@ -112,8 +121,9 @@ def webhook():
     server.server_close()
 
 
-def test_webhook_gets_slack_json_and_a_retry_does_not_resend_the_email(ledger_store, smtp_server, smtp_settings, policy,
-                                                                       webhook, today):  # fmt: skip
+def test_webhook_gets_slack_json_and_a_retry_does_not_resend_the_email(
+    ledger_store, smtp_server, smtp_settings, policy, webhook, today
+):
     url, hook = webhook
     settings = Settings.model_validate(smtp_settings.model_dump() | {"alerts": {"max_attempts": 3, "webhook_url": url}})
     store = ledger_store

@@ -34,14 +34,27 @@ def _seed(store: Store, policy, tmp_path: Path) -> None:
     ledger.import_invoices(store, tmp_path / "inv.csv", policy)
     ledger.import_payments(store, tmp_path / "pay.csv")
     db = store.db
-    for status, resolved in (("kept", "2026-11-20T10:00:00"), ("broken", "2026-11-21T10:00:00"),
-                             ("kept", "2026-10-01T10:00:00"), ("open", None)):  # fmt: skip
-        db["promises"].insert({"customer_id": "C-1", "promised_date": "2026-11-01", "status": status, "resolved_at": resolved})
-    for reason, opened, status in (("pricing", "2026-11-28T09:00:00", "open"), ("duplicate", "2026-10-15T09:00:00", "open"),
-                                   ("pricing", "2026-10-15T09:00:00", "resolved")):  # fmt: skip
+    for status, resolved in (
+        ("kept", "2026-11-20T10:00:00"),
+        ("broken", "2026-11-21T10:00:00"),
+        ("kept", "2026-10-01T10:00:00"),
+        ("open", None),
+    ):
+        db["promises"].insert(
+            {"customer_id": "C-1", "promised_date": "2026-11-01", "status": status, "resolved_at": resolved}
+        )
+    for reason, opened, status in (
+        ("pricing", "2026-11-28T09:00:00", "open"),
+        ("duplicate", "2026-10-15T09:00:00", "open"),
+        ("pricing", "2026-10-15T09:00:00", "resolved"),
+    ):
         db["disputes"].insert({"customer_id": "C-1", "reason": reason, "opened_at": opened, "status": status})
-    for kind, status, sent in (("frustration", "sent", "2026-11-20T10:00:00"), ("bounce", "sent", "2026-10-01T10:00:00"),
-                               ("frustration", "pending", None), ("sla_breach", "failed", None)):  # fmt: skip
+    for kind, status, sent in (
+        ("frustration", "sent", "2026-11-20T10:00:00"),
+        ("bounce", "sent", "2026-10-01T10:00:00"),
+        ("frustration", "pending", None),
+        ("sla_breach", "failed", None),
+    ):
         db["alerts"].insert({"customer_id": "C-1", "kind": kind, "status": status, "sent_at": sent})
 
 
@@ -55,12 +68,18 @@ def test_metrics_on_a_hand_checked_ledger(store, policy, tmp_path):
     assert m["dso_days"] == {"USD": "52.5"}  # 3,500 / 2,000 × 30
     assert m["cei_percent"] == {"USD": "50.0"}  # (3,000 + 2,000 − 3,500) / (3,000 + 2,000 − 2,000)
     assert m["promises"] == {"kept": 1, "broken": 1, "open": 1, "kept_rate": 0.5}
-    assert m["disputes"] == {"open": 2, "by_reason": {"duplicate": 1, "pricing": 1},
-                             "by_age_days": {"0-7": 1, "8-30": 0, "31+": 1}, "oldest_days": 46}  # fmt: skip
+    assert m["disputes"] == {
+        "open": 2,
+        "by_reason": {"duplicate": 1, "pricing": 1},
+        "by_age_days": {"0-7": 1, "8-30": 0, "31+": 1},
+        "oldest_days": 46,
+    }
     assert m["alerts"] == {"sent": 1, "by_kind": {"frustration": 1}, "pending": 1, "failed": 1}
     recovery = m["recovery_without_escalation"]
     assert (recovery["overdue_payments"], recovery["without_escalation"], recovery["rate"]) == (2, 1, 0.5)
-    assert recovery["recovered"] == {"USD": "1500.00"} and recovery["recovered_without_escalation"] == {"USD": "1000.00"}
+    assert recovery["recovered"] == {"USD": "1500.00"} and recovery["recovered_without_escalation"] == {
+        "USD": "1000.00"
+    }
 
 
 def test_a_longer_period_moves_the_figures(store, policy, tmp_path):
