@@ -47,6 +47,12 @@ class RecordPromise:
 
 
 @dataclass(frozen=True)
+class CancelPromise:
+    promise_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
 class CreateTask:
     key: str
     kind: str
@@ -101,6 +107,7 @@ Action = (
     OpenDispute
     | Pause
     | RecordPromise
+    | CancelPromise
     | CreateTask
     | RaiseAlert
     | SuppressAlert

@@ -12,6 +12,7 @@ from copilot.labels import Classification
 from copilot.pauses import add_pause, lift_pauses_from
 from copilot.routing.actions import (
     Action,
+    CancelPromise,
     CreateTask,
     FlagAccount,
     LogNote,
@@ -106,6 +107,11 @@ class _Applier:
                 )
                 self._audit("promise", pk, "recorded", self.why, describe(action))
                 return self._ref(action.key, "promise", pk)
+            case CancelPromise():
+                row = db["promises"].get(action.promise_id)
+                change = {"status": "cancelled", "resolved_at": now}
+                _close(self.store, "promises", "promise", row, change, self.actor, f"{self.why}: {action.reason}")
+                return None
             case CreateTask():
                 pk = self._insert(
                     "tasks",

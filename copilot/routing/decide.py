@@ -7,6 +7,7 @@ from copilot.labels import Classification, Label
 from copilot.policy import Policy, RoutingPolicy
 from copilot.routing.actions import (
     Action,
+    CancelPromise,
     CreateTask,
     FlagAccount,
     LogNote,
@@ -114,18 +115,26 @@ def _promise(c: Classification, state: AccountState, rules: RoutingPolicy) -> li
     promised = c.promise_date or state.as_of + timedelta(days=rules.promise_default_days)
     grace_until = promised + timedelta(days=rules.promise_grace_days)
     invoices = state.matched_open_invoices
-    currency = c.promise_currency or (state.customer.currency if state.customer else None)
+    currency = c.promise_currency
+    if currency is None and c.promise_amount is not None and state.customer is not None:
+        currency = state.customer.currency  # "we'll pay 1,200 on Friday" means the account's currency
+    # A newer promise on the same invoices replaces the older one instead of leaving it to break.
     actions: list[Action] = [
+        CancelPromise(p.id, f"replaced by the promise in reply {state.message.id}")
+        for p in state.open_promises
+        if not invoices or not p.invoice_numbers or set(invoices) & set(p.invoice_numbers)
+    ]
+    actions.append(
         RecordPromise(
             key="promise",
             promised_date=promised,
             date_was_given=given,
             amount=c.promise_amount,
-            currency=currency if c.promise_amount is not None else c.promise_currency,
+            currency=currency,
             invoice_numbers=invoices,
             grace_until=grace_until,
         )
-    ]
+    )
     if grace_until < state.as_of:
         actions.append(LogNote(f"promised date {promised} is already past its grace period; checked on the next tick"))
         return actions

@@ -10,6 +10,7 @@ from copilot.labels import Classification, Label
 from copilot.policy import Policy, default_policy
 from copilot.routing.actions import (
     Action,
+    CancelPromise,
     CreateTask,
     FlagAccount,
     LogNote,
@@ -30,6 +31,7 @@ from copilot.routing.state import (
     InvoiceFact,
     MessageFacts,
     PauseFact,
+    PromiseFact,
 )
 
 AS_OF = date(2026, 11, 16)
@@ -56,6 +58,7 @@ def make_state(
     disputes: tuple[DisputeFact, ...] = (),
     pauses: tuple[PauseFact, ...] = (),
     alerts: tuple[AlertFact, ...] = (),
+    promises: tuple[PromiseFact, ...] = (),
     contacts: dict[str, str] | None = None,
 ) -> AccountState:
     facts = CustomerFacts(
@@ -73,6 +76,7 @@ def make_state(
         message=message,
         customer=facts if customer else None,
         open_disputes=disputes,
+        open_promises=promises,
         pauses=pauses,
         recent_alerts=alerts,
         contacts=contacts if contacts is not None else {"ap@acme.example": "ok"},
@@ -91,6 +95,8 @@ def summary(action: Action) -> str:
             given = "given" if action.date_was_given else "default"
             covered = ",".join(action.invoice_numbers) or "account"
             return f"promise:{action.promised_date}:{given}:{action.grace_until}:{covered}"
+        case CancelPromise():
+            return f"cancel-promise:{action.promise_id}"
         case CreateTask():
             return f"task:{action.kind}"
         case RaiseAlert():
@@ -252,6 +258,26 @@ CASES = [
         make_state(("INV-1",)),
         None,
         ["promise:2026-11-01:given:2026-11-04:INV-1", "note", ROUTED],
+    ),
+    (
+        "promise-replaces-older-on-same-invoice",
+        dict(label="promise_to_pay", promise_date=date(2026, 11, 20)),
+        make_state(("INV-1",), promises=(PromiseFact(8, date(2026, 11, 18), ("INV-1",)), PromiseFact(9, AS_OF, ("INV-2",)))),
+        None,
+        ["cancel-promise:8", "promise:2026-11-20:given:2026-11-23:INV-1", "pause:promise:INV-1:dunning:2026-11-23", ROUTED],
+    ),
+    (
+        "promise-account-wide-replaces-all",
+        dict(label="promise_to_pay", promise_date=date(2026, 11, 20)),
+        make_state(promises=(PromiseFact(8, date(2026, 11, 18), ("INV-1",)), PromiseFact(9, AS_OF, ()))),
+        None,
+        [
+            "cancel-promise:8",
+            "cancel-promise:9",
+            "promise:2026-11-20:given:2026-11-23:account",
+            "pause:promise:account:dunning:2026-11-23",
+            ROUTED,
+        ],
     ),
     ("paid-invoice", dict(label="paid"), make_state(("INV-1",)), None, ["pause:paid:INV-1:dunning:2026-11-23", ROUTED]),
     (

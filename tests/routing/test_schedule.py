@@ -175,3 +175,16 @@ def test_ticket_receipt_is_only_logged(ledger_store, policy, settings, today):
     actions = route_message(store, mid, policy, settings)
     assert [type(a).__name__ for a in actions] == ["LogNote", "SetMessageStatus"]
     assert store.db["pauses"].count == 0 and store.db["tasks"].count == 0
+
+
+def test_newer_promise_replaces_the_older_one(ledger_store, policy, settings, today):
+    store = ledger_store
+    _promise(store, policy, settings, promise_date=date(2026, 11, 18))
+    _promise(store, policy, settings, promise_date=date(2026, 11, 27), promise_amount="18250.00")
+
+    first, second = store.db["promises"].get(1), store.db["promises"].get(2)
+    assert first["status"] == "cancelled" and store.db["pauses"].get(1)["lifted_at"] is not None
+    assert (second["status"], second["currency"]) == ("open", "USD")  # the account's currency when none was said
+    report = tick(store, policy, settings, date(2026, 11, 22))
+    assert report.promises_broken == []
+    assert is_paused(active_pauses(store, "C-1001", date(2026, 11, 22)), "INV-2026-0343")
