@@ -1,5 +1,6 @@
 """Routing entry points: route a classified reply, correct its label, and the human steps that end a hold."""
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
@@ -62,6 +63,11 @@ def route_message(
         actions = decide(classification, state, policy)
         apply_actions(store, state, classification, row["id"], actions, settings, actor)
     return actions
+
+
+def make_router(policy: Policy, settings: Settings, actor: str = "router") -> Callable[[Store, int], list[Action]]:
+    """The `router` callback for triage: routes each reply as soon as it is classified."""
+    return lambda store, message_id: route_message(store, message_id, policy, settings, actor)
 
 
 def route_classified(store: Store, policy: Policy, settings: Settings, actor: str = "router") -> int:

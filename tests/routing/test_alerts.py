@@ -177,3 +177,30 @@ def test_tick_command_routes_checks_and_delivers(tmp_path, smtp_server, policy, 
     again = CliRunner().invoke(main, args)
     assert "0 replies routed" in again.output and "1 sent" in again.output
     assert len(smtp_server.messages) == 1
+
+
+def test_failed_alert_is_listed_retried_and_acknowledged_from_the_command_line(tmp_path, smtp_server, policy, monkeypatch):
+    db = tmp_path / "copilot.db"
+    with Store.open(db) as store:
+        ledger.import_invoices(store, demo_data_dir() / "invoices.csv", policy)
+        mid = seed_reply(store, "C-1008", "Cancel the contract.", invoices=("INV-2026-0352",))
+        classify(store, mid, "frustration", frustrated=True)
+    for name, value in {"HOST": smtp_server.host, "PORT": str(smtp_server.port), "SECURITY": "none"}.items():
+        monkeypatch.setenv(f"COPILOT_SMTP__{name}", value)
+    monkeypatch.setenv("COPILOT_ALERTS__MAX_ATTEMPTS", "1")
+    smtp_server.handler.fail_next = 1
+    run = CliRunner().invoke
+    base = ["--db", str(db), "--today", "2026-11-16"]
+
+    assert "1 failed" in run(main, [*base, "tick"]).output
+    listed = run(main, [*base, "alerts", "list"]).output
+    assert "#1" in listed and "failed" in listed and "451" in listed and "Pinecone Robotics" in listed
+
+    assert run(main, [*base, "alerts", "retry", "1", "--by", "lucy"]).exit_code == 0
+    assert "1 sent" in run(main, [*base, "tick"]).output
+    assert "sent" in run(main, [*base, "alerts", "list"]).output  # delivered, still unread
+    assert run(main, [*base, "alerts", "ack", "1", "--by", "dana"]).exit_code == 0
+    assert run(main, [*base, "alerts", "list"]).output.strip() == "No open alerts."
+    again = run(main, [*base, "alerts", "ack", "1"])
+    assert again.exit_code == 1 and "already acknowledged by dana" in again.output
+    assert len(smtp_server.messages) == 1

@@ -137,3 +137,13 @@ def test_unmatched_reply_waits_for_a_customer(ledger_store, policy, settings, to
     ledger_store.db["messages"].update(mid, {"customer_id": "C-1003", "status": "classified"})
     route_message(ledger_store, mid, policy, settings)
     assert ledger_store.db["tasks"].get(1)["kind"] == "statement"
+
+
+def test_make_router_is_the_triage_callback(ledger_store, policy, settings, today):
+    from copilot.routing import make_router
+
+    mid = seed_reply(ledger_store, "C-1009", "Paid with the card link just now", invoices=("INV-2026-0307",))
+    classify(ledger_store, mid, "paid")
+    router = make_router(policy, settings)
+    assert [type(a).__name__ for a in router(ledger_store, mid)] == ["Pause", "SetMessageStatus"]
+    assert router(ledger_store, mid) == []
