@@ -122,7 +122,7 @@ def _alerts(store: Store, start: date, as_of: date) -> dict:
 
 
 def _recovery(ledger: _Ledger, start: date, as_of: date, policy: Policy) -> dict:
-    """Overdue money collected in the period, and how much came in before the account team was involved."""
+    """Overdue money collected in the period, and how much came in before the tier that copies the account owner."""
     escalation_tier = min((t.tier for t in policy.tiers if t.cc_account_owner), default=4)
     by_number = {inv["number"]: inv for inv in ledger.invoices}
     recovered: dict[str, Decimal] = defaultdict(Decimal)
@@ -130,9 +130,12 @@ def _recovery(ledger: _Ledger, start: date, as_of: date, policy: Policy) -> dict
     count = early_count = 0
     for number, payments in ledger.payments.items():
         inv = by_number.get(number)
-        for pay in payments if inv else ():
+        if inv is None:  # a void invoice
+            continue
+        due = date.fromisoformat(inv["due_date"])
+        for pay in payments:
             paid_on = date.fromisoformat(pay["paid_on"])
-            overdue = days_past_due(date.fromisoformat(inv["due_date"]), paid_on)
+            overdue = days_past_due(due, paid_on)
             if not (start < paid_on <= as_of) or overdue < 1:
                 continue
             count += 1

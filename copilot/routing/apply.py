@@ -172,6 +172,7 @@ class _Applier:
             case FlagAccount():
                 source_type, source_id = self.refs.get(action.source_key or "", ("message", self.mid))
                 change = {"flag": action.flag, "flag_source": f"{source_type}:{source_id}"}
+                assert self.customer_id is not None
                 db["customers"].update(self.customer_id, change)
                 self._audit("customer", self.customer_id, "flagged", self.why, change)
                 return None

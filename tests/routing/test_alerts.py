@@ -114,7 +114,7 @@ class _Hook(BaseHTTPRequestHandler):
 def webhook():
     _Hook.received, _Hook.fail = [], 0
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Hook)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/hook", _Hook
     server.shutdown()
@@ -179,7 +179,9 @@ def test_tick_command_routes_checks_and_delivers(tmp_path, smtp_server, policy, 
     assert len(smtp_server.messages) == 1
 
 
-def test_failed_alert_is_listed_retried_and_acknowledged_from_the_command_line(tmp_path, smtp_server, policy, monkeypatch):
+def test_failed_alert_is_listed_retried_and_acknowledged_from_the_command_line(
+    tmp_path, smtp_server, policy, monkeypatch
+):
     db = tmp_path / "copilot.db"
     with Store.open(db) as store:
         ledger.import_invoices(store, demo_data_dir() / "invoices.csv", policy)

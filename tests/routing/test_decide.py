@@ -262,9 +262,16 @@ CASES = [
     (
         "promise-replaces-older-on-same-invoice",
         dict(label="promise_to_pay", promise_date=date(2026, 11, 20)),
-        make_state(("INV-1",), promises=(PromiseFact(8, date(2026, 11, 18), ("INV-1",)), PromiseFact(9, AS_OF, ("INV-2",)))),
+        make_state(
+            ("INV-1",), promises=(PromiseFact(8, date(2026, 11, 18), ("INV-1",)), PromiseFact(9, AS_OF, ("INV-2",)))
+        ),
         None,
-        ["cancel-promise:8", "promise:2026-11-20:given:2026-11-23:INV-1", "pause:promise:INV-1:dunning:2026-11-23", ROUTED],
+        [
+            "cancel-promise:8",
+            "promise:2026-11-20:given:2026-11-23:INV-1",
+            "pause:promise:INV-1:dunning:2026-11-23",
+            ROUTED,
+        ],
     ),
     (
         "promise-account-wide-replaces-all",
