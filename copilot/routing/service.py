@@ -7,8 +7,8 @@ from decimal import Decimal
 from copilot import clock
 from copilot.classifications import current_classification, save_classification, to_model
 from copilot.config import Settings
-from copilot.errors import InvalidTransition, NotFound
-from copilot.labels import Classification, Label
+from copilot.errors import CopilotError, InvalidTransition, NotFound
+from copilot.labels import LABELS, Classification, Label
 from copilot.pauses import lift_pause, lift_pauses_from
 from copilot.policy import Policy
 from copilot.routing.actions import Action
@@ -95,6 +95,8 @@ def override_label(
     return_date: date | None = None,
 ) -> list[Action]:
     """A person sets the label: old actions are reversed where possible, the new ones applied, the correction kept."""
+    if str(new_label) not in LABELS:
+        raise CopilotError(f"unknown label {str(new_label)!r}; use one of: {', '.join(LABELS)}")
     label = Label(new_label)
     with store.transaction():
         row = current_classification(store, message_id)

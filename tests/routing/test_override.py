@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from copilot.classifications import current_classification
-from copilot.errors import InvalidTransition, NotFound
+from copilot.errors import CopilotError, InvalidTransition, NotFound
 from copilot.pauses import active_pauses, is_paused
 from copilot.routing import override_label, route_message
 from copilot.routing.service import applied_decision
@@ -120,7 +120,7 @@ def test_route_refuses_unknown_or_unclassified_messages(ledger_store, policy, se
     mid = seed_reply(ledger_store, "C-1001", "hello", status="pending")
     with pytest.raises(InvalidTransition, match="not been classified"):
         route_message(ledger_store, mid, policy, settings)
-    with pytest.raises(ValueError):
+    with pytest.raises(CopilotError, match="unknown label 'angry'; use one of: acknowledgement"):
         override_label(ledger_store, mid, "angry", "lucy", None, policy, settings)
 
 
