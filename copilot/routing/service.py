@@ -44,18 +44,14 @@ def route_message(
             raise InvalidTransition(f"message {message_id} has not been classified yet")
         previous = applied_decision(store, message_id)
         customer_id = store.db["messages"].get(message_id)["customer_id"]
-        if previous is not None and (previous["classification_id"], previous["customer_id"]) == (
-            row["id"],
-            customer_id,
-        ):
-            return []
         if previous is not None:
-            why = (
-                ("was reclassified as " + row["label"])
-                if previous["classification_id"] != row["id"]
-                else (f"was linked to customer {customer_id}")
-            )
-            reverse_decision(store, previous, actor, f"reply {message_id} {why}")
+            if (previous["classification_id"], previous["customer_id"]) == (row["id"], customer_id):
+                return []
+            if previous["classification_id"] != row["id"]:
+                why = f"reply {message_id} was reclassified as {row['label']}"
+            else:
+                why = f"reply {message_id} was linked to customer {customer_id}"
+            reverse_decision(store, previous, actor, why)
         classification = to_model(row)
         state = load_account_state(
             store, message_id, settings, clock.today(), clock.now(), policy.routing.alert_dedupe_hours
