@@ -23,6 +23,7 @@ from copilot.config import Settings
 from copilot.errors import InvalidTransition, NotFound, SendError
 from copilot.labels import Classification
 from copilot.money import fmt
+from copilot.records import update_audited
 from copilot.sender import Sender, new_message_id
 from copilot.store import Store, dumps, loads
 
@@ -242,19 +243,9 @@ def deliver_pending_alerts(
             retry_at = (now + backoff(attempts, settings)).isoformat(timespec="seconds")
             change.update(last_error="; ".join(errors), next_attempt_at=retry_at)
             report.retrying.append(alert["id"])
-        with store.transaction():
-            store.db["alerts"].update(alert["id"], change)
-            action = {"sent": "delivered", "failed": "delivery_failed"}.get(change.get("status", ""), "delivery_retry")
-            store.audit(
-                "alerts",
-                "alert",
-                alert["id"],
-                action,
-                reason=change.get("last_error"),
-                before={"status": alert["status"], "attempts": alert["attempts"]},
-                after={k: v for k, v in change.items() if k != "last_error"},
-                customer_id=alert["customer_id"],
-            )
+        action = {"sent": "delivered", "failed": "delivery_failed"}.get(change.get("status", ""), "delivery_retry")
+        update_audited(store, "alerts", alert["id"], change, actor="alerts", entity="alert", action=action,
+                       reason=change.get("last_error"))  # fmt: skip
     return report
 
 
@@ -271,17 +262,7 @@ def retry_alert(store: Store, alert_id: int, user: str) -> None:
     if row["status"] != "failed":
         raise InvalidTransition(f"alert {alert_id} is {row['status']}; only failed alerts can be retried")
     change = {"status": "pending", "attempts": 0, "next_attempt_at": clock.now_iso()}
-    with store.transaction():
-        store.db["alerts"].update(alert_id, change)
-        store.audit(
-            user,
-            "alert",
-            alert_id,
-            "requeued",
-            before={"status": "failed"},
-            after=change,
-            customer_id=row["customer_id"],
-        )
+    update_audited(store, "alerts", alert_id, change, actor=user, entity="alert", action="requeued")
 
 
 def acknowledge_alert(store: Store, alert_id: int, user: str) -> None:
@@ -292,17 +273,7 @@ def acknowledge_alert(store: Store, alert_id: int, user: str) -> None:
     change = {"acknowledged_by": user, "acknowledged_at": clock.now_iso()}
     if row["status"] in ("pending", "failed"):
         change["status"] = "acknowledged"  # a person has it in hand; stop trying to deliver
-    with store.transaction():
-        store.db["alerts"].update(alert_id, change)
-        store.audit(
-            user,
-            "alert",
-            alert_id,
-            "acknowledged",
-            before={"status": row["status"]},
-            after=change,
-            customer_id=row["customer_id"],
-        )
+    update_audited(store, "alerts", alert_id, change, actor=user, entity="alert", action="acknowledged")
 
 
 def open_alerts(store: Store) -> list[dict]:

@@ -11,10 +11,11 @@ from decimal import Decimal
 from copilot import clock
 from copilot.alerts import compose_alert, create_alert
 from copilot.config import Settings
-from copilot.pauses import lift_pause, lift_pauses_from
+from copilot.pauses import lift_pause
 from copilot.policy import Policy
+from copilot.routing.apply import close_with_pauses, open_task
 from copilot.routing.state import dispute_owner, load_customer, load_message
-from copilot.store import Store, dumps, loads
+from copilot.store import Store, loads
 
 ACTOR = "scheduler"
 
@@ -84,46 +85,9 @@ def promise_kept(store: Store, promise: dict) -> bool:
 
 def _mark_promise(store: Store, promise: dict, status: str, reason: str) -> None:
     change = {"status": status, "resolved_at": clock.now_iso()}
-    store.db["promises"].update(promise["id"], change)
-    store.audit(
-        ACTOR,
-        "promise",
-        promise["id"],
-        status,
-        reason=reason,
-        before={"status": "open"},
-        after=change,
-        customer_id=promise["customer_id"],
+    close_with_pauses(
+        store, "promises", "promise", promise["id"], change, ACTOR, f"promise #{promise['id']} {status}: {reason}"
     )
-    lift_pauses_from(store, "promise", promise["id"], ACTOR, f"promise #{promise['id']} {status}")
-
-
-def _task(
-    store: Store,
-    customer_id: str,
-    kind: str,
-    description: str,
-    invoices: list[str],
-    as_of: date,
-    policy: Policy,
-    source: tuple[str, object],
-    message_id: int | None,
-) -> int:
-    row = {
-        "customer_id": customer_id,
-        "message_id": message_id,
-        "kind": kind,
-        "description": description,
-        "invoice_numbers_json": dumps(invoices),
-        "status": "open",
-        "due_date": (as_of + timedelta(days=policy.routing.task_due_days)).isoformat(),
-        "created_at": clock.now_iso(),
-        "source_type": source[0],
-        "source_id": str(source[1]),
-    }
-    pk = store.db["tasks"].insert(row).last_pk
-    store.audit(ACTOR, "task", pk, "created", reason=description, after=row, customer_id=customer_id)
-    return pk
 
 
 def on_payments(store: Store, invoice_numbers: set[str] | list[str], policy: Policy, as_of: date) -> TickReport:
@@ -180,19 +144,12 @@ def _check_promises(store: Store, policy: Policy, as_of: date, report: TickRepor
             reason = f"{what} promised for {promise['promised_date']}{on} had not arrived by {promise['grace_until']}"
             _mark_promise(store, promise, "broken", reason)
             report.promises_broken.append(promise["id"])
-            report.tasks_created.append(
-                _task(
-                    store,
-                    promise["customer_id"],
-                    "broken_promise",
-                    f"Broken promise: {reason}; follow up",
-                    invoices,
-                    as_of,
-                    policy,
-                    ("promise", promise["id"]),
-                    promise["message_id"],
-                )
-            )
+            task = open_task(
+                store, promise["customer_id"], "broken_promise", f"Broken promise: {reason}; follow up",
+                invoices=invoices, due_date=as_of + timedelta(days=policy.routing.task_due_days),
+                message_id=promise["message_id"], source=("promise", promise["id"]), actor=ACTOR, reason=reason,
+            )  # fmt: skip
+            report.tasks_created.append(task)
 
 
 def _check_paid_claims(store: Store, policy: Policy, as_of: date, report: TickReport) -> None:
@@ -223,19 +180,12 @@ def _check_paid_claims(store: Store, policy: Policy, as_of: date, report: TickRe
         if unpaid:
             message_id = int(source_id) if source_type == "message" else None
             text = f"Customer said {', '.join(unpaid)} was paid, but no payment is recorded; check cash application"
-            report.tasks_created.append(
-                _task(
-                    store,
-                    customer_id,
-                    "payment_check",
-                    text,
-                    [n for n in unpaid if n != "the account"],
-                    as_of,
-                    policy,
-                    (source_type, source_id),
-                    message_id,
-                )
-            )
+            task = open_task(
+                store, customer_id, "payment_check", text, invoices=[n for n in unpaid if n != "the account"],
+                due_date=as_of + timedelta(days=policy.routing.task_due_days), message_id=message_id,
+                source=(source_type, source_id), actor=ACTOR, reason=text,
+            )  # fmt: skip
+            report.tasks_created.append(task)
 
 
 def _end_snoozes(store: Store, as_of: date, report: TickReport) -> None:

@@ -9,10 +9,10 @@ from copilot.classifications import current_classification, save_classification,
 from copilot.config import Settings
 from copilot.errors import CopilotError, InvalidTransition, NotFound
 from copilot.labels import LABELS, Classification, Label
-from copilot.pauses import lift_pause, lift_pauses_from
+from copilot.pauses import lift_pause
 from copilot.policy import Policy
 from copilot.routing.actions import Action
-from copilot.routing.apply import apply_actions, reverse_decision
+from copilot.routing.apply import apply_actions, close_with_pauses, reverse_decision, unflag
 from copilot.routing.decide import decide
 from copilot.routing.state import load_account_state
 from copilot.store import Store
@@ -140,30 +140,10 @@ def resolve_dispute(store: Store, dispute_id: int, user: str, resolution: str) -
     if not resolution.strip():
         raise InvalidTransition("say how the dispute was resolved (credit note, reissued invoice, customer agreed …)")
     change = {"status": "resolved", "resolved_at": clock.now_iso(), "resolved_by": user, "resolution": resolution}
+    reason = f"dispute #{dispute_id} resolved: {resolution}"
     with store.transaction():
-        store.db["disputes"].update(dispute_id, change)
-        store.audit(
-            user,
-            "dispute",
-            dispute_id,
-            "resolved",
-            reason=resolution,
-            before={"status": "open"},
-            after=change,
-            customer_id=case["customer_id"],
-        )
-        lift_pauses_from(store, "dispute", dispute_id, user, f"dispute #{dispute_id} resolved: {resolution}")
-        customer = store.db["customers"].get(case["customer_id"])
-        if customer["flag_source"] == f"dispute:{dispute_id}":
-            store.db["customers"].update(customer["id"], {"flag": None, "flag_source": None})
-            store.audit(
-                user,
-                "customer",
-                customer["id"],
-                "unflagged",
-                reason=f"dispute #{dispute_id} resolved",
-                customer_id=customer["id"],
-            )
+        close_with_pauses(store, "disputes", "dispute", dispute_id, change, user, reason)
+        unflag(store, case["customer_id"], f"dispute:{dispute_id}", user, reason)
 
 
 def complete_task(store: Store, task_id: int, user: str, note: str | None = None) -> None:
@@ -172,19 +152,7 @@ def complete_task(store: Store, task_id: int, user: str, note: str | None = None
     if task["status"] != "open":
         raise InvalidTransition(f"task {task_id} is {task['status']}, not open")
     change = {"status": "done", "done_at": clock.now_iso(), "done_by": user}
-    with store.transaction():
-        store.db["tasks"].update(task_id, change)
-        store.audit(
-            user,
-            "task",
-            task_id,
-            "done",
-            reason=note or task["description"],
-            before={"status": "open"},
-            after=change,
-            customer_id=task["customer_id"],
-        )
-        lift_pauses_from(store, "task", task_id, user, f"task #{task_id} done")
+    close_with_pauses(store, "tasks", "task", task_id, change, user, note or f"task #{task_id} done")
 
 
 def clear_frustration_pause(store: Store, customer_id: str, user: str, reason: str) -> int:
