@@ -61,8 +61,12 @@ def compose_alert(
 ) -> AlertContent:
     """Pure: the words of an alert: who the customer is, what they owe, what they wrote and how sure we are."""
     title = TITLES.get(kind, kind.replace("_", " ").capitalize())
-    arr = fmt(customer.arr, customer.currency or "USD") if customer.arr is not None else "not recorded"
-    subject = f"[Collector Copilot] {title}: {customer.name} ({customer.segment}, ARR {arr})"
+    if customer.arr is None:
+        arr = "not recorded"
+    else:  # ARR has no currency of its own; show the account's when its invoices tell us
+        arr = fmt(customer.arr, customer.currency) if customer.currency else f"{customer.arr:,.2f}"
+    name = " ".join(customer.name.split())  # a line break in a ledger name must not break the Subject header
+    subject = f"[Collector Copilot] {title}: {name} ({customer.segment}, ARR {arr})"
     totals = ", ".join(fmt(v, c) for c, v in sorted(customer.open_totals().items())) or "nothing open"
     lines = [
         f"{title}: {reason}",

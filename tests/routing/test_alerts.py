@@ -206,3 +206,14 @@ def test_failed_alert_is_listed_retried_and_acknowledged_from_the_command_line(
     again = run(main, [*base, "alerts", "ack", "1"])
     assert again.exit_code == 1 and "already acknowledged by dana" in again.output
     assert len(smtp_server.messages) == 1
+
+
+def test_alert_subject_survives_a_line_break_in_the_customer_name(
+    ledger_store, smtp_server, smtp_settings, policy, today
+):
+    ledger_store.db["customers"].update("C-1008", {"name": "Pinecone\r\nBcc: victim@example.com"})
+    _frustrated(ledger_store, policy, smtp_settings)
+    assert deliver_pending_alerts(ledger_store, SmtpSender(smtp_settings.smtp), smtp_settings).sent == [1]
+    sent = smtp_server.messages[0]
+    assert sent["Bcc"] is None and "Pinecone Bcc: victim@example.com" in sent["Subject"]
+    assert smtp_server.handler.envelopes[0][1] == ["omar.haddad@ourco.example"]

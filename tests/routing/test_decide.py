@@ -432,3 +432,18 @@ def test_request_task_names_what_was_asked() -> None:
     )
     task = next(a for a in actions if isinstance(a, CreateTask))
     assert "bank details" in task.description and "INV-2" in task.description and task.due_date == date(2026, 11, 18)
+
+
+@pytest.mark.parametrize("label", list(Label))
+@pytest.mark.parametrize("frustrated", [False, True])
+@pytest.mark.parametrize("confidence", [0.1, 0.45, 0.99])
+@pytest.mark.parametrize("invoices", [(), ("INV-1",), ("INV-9",)])
+def test_every_decision_ends_with_one_message_status(label, frustrated, confidence, invoices) -> None:
+    c = Classification(label=label, frustrated=frustrated, confidence=confidence)
+    actions = decide(c, make_state(invoices), default_policy())
+    statuses = [a for a in actions if isinstance(a, SetMessageStatus)]
+    assert len(statuses) == 1
+    assert statuses[0].status == ("needs_review" if confidence < 0.45 or label is Label.OTHER else "routed")
+    assert any(isinstance(a, RaiseAlert) for a in actions) == (
+        confidence >= 0.45 and (frustrated or label is Label.FRUSTRATION)
+    )
