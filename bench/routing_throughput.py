@@ -64,9 +64,8 @@ def main(count: int) -> None:
 
     print(f"replies: {count}")
     print(f"save classification (baseline): {count / baseline:8.0f} replies/s")
-    print(
-        f"route_message:                  {count / routing:8.0f} replies/s  ({routing / baseline:.2f}x the baseline's time)"
-    )
+    ratio = routing / baseline
+    print(f"route_message:                  {count / routing:8.0f} replies/s  ({ratio:.2f}x the baseline's time)")
     print(f"decide alone (pure):            {count / pure:8.0f} replies/s")
 
 
