@@ -98,6 +98,12 @@ def _dispute(c: Classification, state: AccountState, rules: RoutingPolicy) -> li
     ]
     note = f"in dispute ({reason}) until the case is resolved"
     if invoices:
+        # A promise on a disputed invoice is moot until the case ends; left open it would only "break".
+        actions += [
+            CancelPromise(p.id, f"invoice disputed in reply {state.message.id}")
+            for p in state.open_promises
+            if set(p.invoice_numbers) & set(invoices)
+        ]
         actions += [Pause("dispute", note, invoice_number=n, source_key="dispute") for n in invoices]
         return actions
     if rules.dispute_pauses_account_when_unmatched:

@@ -182,6 +182,13 @@ CASES = [
         ["note", ROUTED],
     ),
     (
+        "dispute-cancels-promise-on-the-same-invoice",
+        dict(label="dispute"),
+        make_state(("INV-1",), promises=(PromiseFact(8, AS_OF, ("INV-1",)), PromiseFact(9, AS_OF, ("INV-2",)))),
+        None,
+        [f"dispute:INV-1:{DISPUTES}:2026-11-21", "cancel-promise:8", "pause:dispute:INV-1:dunning:-", ROUTED],
+    ),
+    (
         "dispute-frustrated",
         dict(label="dispute", frustrated=True),
         make_state(("INV-1",)),
