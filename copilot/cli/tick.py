@@ -1,5 +1,7 @@
 """`copilot tick`: route classified replies, run the scheduled checks and deliver pending alerts."""
 
+import time
+
 import click
 
 from copilot import clock
@@ -12,9 +14,25 @@ from copilot.sender import make_sender
 
 @main.command("tick")
 @click.option("--no-deliver", is_flag=True, help="Queue alerts but do not send them.")
+@click.option("--every", "every", type=click.FloatRange(min=0), default=0,
+              help="Keep running, once every this many seconds (0: run once).")  # fmt: skip
+@click.option("--runs", type=click.IntRange(min=1), default=None, help="With --every: stop after this many runs.")
 @pass_app
-def tick(app: App, no_deliver: bool) -> None:
+def tick(app: App, no_deliver: bool, every: float, runs: int | None) -> None:
     """Check promises, paid claims, snoozes and dispute SLAs, then send pending alerts (run it every few minutes)."""
+    done = 0
+    try:
+        while True:
+            _once(app, no_deliver)
+            done += 1
+            if not every or (runs is not None and done >= runs):
+                return
+            time.sleep(every)
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
+
+
+def _once(app: App, no_deliver: bool) -> None:
     settings, store = app.settings, app.store
     routed = route_classified(store, app.policy, settings)
     report = run_tick(store, app.policy, settings, clock.today())

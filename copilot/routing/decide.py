@@ -234,5 +234,5 @@ def _escalate(c: Classification, state: AccountState, rules: RoutingPolicy) -> l
 def _alert_or_suppress(state: AccountState, kind: str, recipients: tuple[str, ...], reason: str) -> Action:
     recent = state.recent_alert(kind)
     if recent is not None:
-        return SuppressAlert(kind, recent.id, f"alert #{recent.id} for this account went out at {recent.created_at}")
+        return SuppressAlert(kind, recent.id, f"alert #{recent.id} for this account was raised at {recent.created_at}")
     return RaiseAlert(kind, recipients, reason)

@@ -174,7 +174,8 @@ def test_tick_command_routes_checks_and_delivers(tmp_path, smtp_server, policy, 
     with Store.open(db) as store:
         assert store.db["messages"].get(mid)["status"] == "routed"
         store.db["alerts"].update(1, {"next_attempt_at": "2026-11-16T00:00:00+00:00"})  # skip the wait
-    again = CliRunner().invoke(main, args)
+    again = CliRunner().invoke(main, [*args, "--every", "0.01", "--runs", "2"])
+    assert again.output.count("Tick for 2026-11-16") == 2
     assert "0 replies routed" in again.output and "1 sent" in again.output
     assert len(smtp_server.messages) == 1
 
