@@ -23,6 +23,7 @@ from copilot.config import Settings
 from copilot.errors import InvalidTransition, NotFound, SendError
 from copilot.labels import Classification
 from copilot.money import fmt
+from copilot.records import update_audited
 from copilot.sender import Sender, new_message_id
 from copilot.store import Store, dumps, loads
 
@@ -60,8 +61,12 @@ def compose_alert(
 ) -> AlertContent:
     """Pure: the words of an alert: who the customer is, what they owe, what they wrote and how sure we are."""
     title = TITLES.get(kind, kind.replace("_", " ").capitalize())
-    arr = fmt(customer.arr, customer.currency or "USD") if customer.arr is not None else "not recorded"
-    subject = f"[Collector Copilot] {title}: {customer.name} ({customer.segment}, ARR {arr})"
+    if customer.arr is None:
+        arr = "not recorded"
+    else:  # ARR has no currency of its own; show the account's when its invoices tell us
+        arr = fmt(customer.arr, customer.currency) if customer.currency else f"{customer.arr:,.2f}"
+    name = " ".join(customer.name.split())  # a line break in a ledger name must not break the Subject header
+    subject = f"[Collector Copilot] {title}: {name} ({customer.segment}, ARR {arr})"
     totals = ", ".join(fmt(v, c) for c, v in sorted(customer.open_totals().items())) or "nothing open"
     lines = [
         f"{title}: {reason}",
@@ -73,21 +78,33 @@ def compose_alert(
         f"Open invoices ({len(customer.open_invoices)}, {totals}):",
     ]
     for inv in customer.open_invoices[:MAX_INVOICE_LINES]:
-        age = (f"{inv.days_past_due} days past due ({bucket_for(inv.days_past_due)})" if inv.days_past_due > 0
-               else f"due {inv.due_date.isoformat()}")  # fmt: skip
+        age = (
+            f"{inv.days_past_due} days past due ({bucket_for(inv.days_past_due)})"
+            if inv.days_past_due > 0
+            else f"due {inv.due_date.isoformat()}"
+        )
         lines.append(f"  {inv.number}  {fmt(inv.open_balance, inv.currency):>16}  {age}")
     if len(customer.open_invoices) > MAX_INVOICE_LINES:
         lines.append(f"  … and {len(customer.open_invoices) - MAX_INVOICE_LINES} more")
     link = None
     if message is not None:
         link = reply_link(settings, message.id)
-        lines += ["", f"Reply from {message.from_addr or 'unknown sender'} ({message.sent_at or 'date unknown'}): {message.subject}"]
+        sender, sent = message.from_addr or "unknown sender", message.sent_at or "date unknown"
+        lines += ["", f"Reply from {sender} ({sent}): {message.subject}"]
         if classification is not None:
             flag = ", frustrated" if classification.frustrated else ""
-            lines.append(f"Classified as {classification.label.value}{flag}, confidence {classification.confidence:.2f}")
+            lines.append(
+                f"Classified as {classification.label.value}{flag}, confidence {classification.confidence:.2f}"
+            )
             if classification.evidence:
                 lines.append(f'Evidence: "{classification.evidence}"')
-        lines += ["", "Excerpt:", *[f"> {line}" for line in message.excerpt.splitlines()], "", f"Open the reply: {link}"]
+        lines += [
+            "",
+            "Excerpt:",
+            *[f"> {line}" for line in message.excerpt.splitlines()],
+            "",
+            f"Open the reply: {link}",
+        ]
     body = "\n".join(lines) + "\n"
     return AlertContent(subject, body, _slack_payload(subject, body, link), link)
 
@@ -98,8 +115,12 @@ def _slack_payload(subject: str, body: str, link: str | None) -> dict:
         {"type": "section", "text": {"type": "mrkdwn", "text": _escape_mrkdwn(body)[:2900]}},
     ]
     if link:
-        blocks.append({"type": "actions", "elements": [
-            {"type": "button", "text": {"type": "plain_text", "text": "Open the reply"}, "url": link}]})  # fmt: skip
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [{"type": "button", "text": {"type": "plain_text", "text": "Open the reply"}, "url": link}],
+            }
+        )
     return {"text": subject, "blocks": blocks}
 
 
@@ -137,8 +158,15 @@ def create_alert(
     }
     with store.transaction():
         pk = store.db["alerts"].insert(row).last_pk
-        store.audit(actor, "alert", pk, "raised", reason=reason, after={"kind": kind, "recipients": list(recipients)},
-                    customer_id=customer_id)  # fmt: skip
+        store.audit(
+            actor,
+            "alert",
+            pk,
+            "raised",
+            reason=reason,
+            after={"kind": kind, "recipients": list(recipients)},
+            customer_id=customer_id,
+        )
     return pk
 
 
@@ -219,12 +247,9 @@ def deliver_pending_alerts(
             retry_at = (now + backoff(attempts, settings)).isoformat(timespec="seconds")
             change.update(last_error="; ".join(errors), next_attempt_at=retry_at)
             report.retrying.append(alert["id"])
-        with store.transaction():
-            store.db["alerts"].update(alert["id"], change)
-            action = {"sent": "delivered", "failed": "delivery_failed"}.get(change.get("status", ""), "delivery_retry")
-            store.audit("alerts", "alert", alert["id"], action, reason=change.get("last_error"),
-                        before={"status": alert["status"], "attempts": alert["attempts"]},
-                        after={k: v for k, v in change.items() if k != "last_error"}, customer_id=alert["customer_id"])  # fmt: skip
+        action = {"sent": "delivered", "failed": "delivery_failed"}.get(change.get("status", ""), "delivery_retry")
+        update_audited(store, "alerts", alert["id"], change, actor="alerts", entity="alert", action=action,
+                       reason=change.get("last_error"))  # fmt: skip
     return report
 
 
@@ -241,9 +266,7 @@ def retry_alert(store: Store, alert_id: int, user: str) -> None:
     if row["status"] != "failed":
         raise InvalidTransition(f"alert {alert_id} is {row['status']}; only failed alerts can be retried")
     change = {"status": "pending", "attempts": 0, "next_attempt_at": clock.now_iso()}
-    with store.transaction():
-        store.db["alerts"].update(alert_id, change)
-        store.audit(user, "alert", alert_id, "requeued", before={"status": "failed"}, after=change, customer_id=row["customer_id"])
+    update_audited(store, "alerts", alert_id, change, actor=user, entity="alert", action="requeued")
 
 
 def acknowledge_alert(store: Store, alert_id: int, user: str) -> None:
@@ -254,13 +277,13 @@ def acknowledge_alert(store: Store, alert_id: int, user: str) -> None:
     change = {"acknowledged_by": user, "acknowledged_at": clock.now_iso()}
     if row["status"] in ("pending", "failed"):
         change["status"] = "acknowledged"  # a person has it in hand; stop trying to deliver
-    with store.transaction():
-        store.db["alerts"].update(alert_id, change)
-        store.audit(user, "alert", alert_id, "acknowledged", before={"status": row["status"]}, after=change,
-                    customer_id=row["customer_id"])  # fmt: skip
+    update_audited(store, "alerts", alert_id, change, actor=user, entity="alert", action="acknowledged")
 
 
 def open_alerts(store: Store) -> list[dict]:
     """Alerts a person should see: not yet delivered, failed, or delivered but not acknowledged."""
-    return list(store.db["alerts"].rows_where(
-        "status in ('pending', 'failed') or (status = 'sent' and acknowledged_at is null)", order_by="id desc"))  # fmt: skip
+    return list(
+        store.db["alerts"].rows_where(
+            "status in ('pending', 'failed') or (status = 'sent' and acknowledged_at is null)", order_by="id desc"
+        )
+    )

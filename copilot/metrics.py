@@ -36,7 +36,9 @@ class _Ledger:
     def balance_at(self, inv: dict, day: date) -> Decimal:
         if _issued(inv) > day.isoformat():
             return Decimal("0")
-        later = sum((Decimal(p["amount"]) for p in self.payments[inv["number"]] if p["paid_on"] > day.isoformat()), Decimal("0"))
+        later = sum(
+            (Decimal(p["amount"]) for p in self.payments[inv["number"]] if p["paid_on"] > day.isoformat()), Decimal("0")
+        )
         return min(Decimal(inv["open_balance"]) + later, Decimal(inv["amount"]))
 
     def receivables(self, day: date, *, current_only: bool = False) -> dict[str, Decimal]:
@@ -98,8 +100,12 @@ def _disputes(store: Store, as_of: date) -> dict:
         oldest = age if oldest is None else max(oldest, age)
         name = next(n for n, low, high in DISPUTE_AGES if age >= low and (high is None or age <= high))
         by_age[name] += 1
-    return {"open": sum(by_reason.values()), "by_reason": dict(sorted(by_reason.items())), "by_age_days": dict(by_age),
-            "oldest_days": oldest}  # fmt: skip
+    return {
+        "open": sum(by_reason.values()),
+        "by_reason": dict(sorted(by_reason.items())),
+        "by_age_days": dict(by_age),
+        "oldest_days": oldest,
+    }
 
 
 def _alerts(store: Store, start: date, as_of: date) -> dict:
@@ -116,7 +122,7 @@ def _alerts(store: Store, start: date, as_of: date) -> dict:
 
 
 def _recovery(ledger: _Ledger, start: date, as_of: date, policy: Policy) -> dict:
-    """Overdue money collected in the period, and how much came in before the account team was involved."""
+    """Overdue money collected in the period, and how much came in before the tier that copies the account owner."""
     escalation_tier = min((t.tier for t in policy.tiers if t.cc_account_owner), default=4)
     by_number = {inv["number"]: inv for inv in ledger.invoices}
     recovered: dict[str, Decimal] = defaultdict(Decimal)
@@ -124,9 +130,12 @@ def _recovery(ledger: _Ledger, start: date, as_of: date, policy: Policy) -> dict
     count = early_count = 0
     for number, payments in ledger.payments.items():
         inv = by_number.get(number)
-        for pay in payments if inv else ():
+        if inv is None:  # a void invoice
+            continue
+        due = date.fromisoformat(inv["due_date"])
+        for pay in payments:
             paid_on = date.fromisoformat(pay["paid_on"])
-            overdue = days_past_due(date.fromisoformat(inv["due_date"]), paid_on)
+            overdue = days_past_due(due, paid_on)
             if not (start < paid_on <= as_of) or overdue < 1:
                 continue
             count += 1

@@ -407,6 +407,14 @@ def m005_audit_users_llm(db: sqlite_utils.Database) -> None:
 
 
 @migration
+def m006_invoice_erp_balance(db: sqlite_utils.Database) -> None:
+    # The balance the ERP exported, kept apart from the balance after recorded payments,
+    # so a payment that the ERP already netted off is not counted twice.
+    db["invoices"].add_column("erp_open_balance", str)
+    db.execute("update invoices set erp_open_balance = open_balance")
+
+
+@migration
 def m110_routing_state(db: sqlite_utils.Database) -> None:
     # What routing applied for each classification: makes routing idempotent and overrides reversible.
     db["routing_decisions"].create(

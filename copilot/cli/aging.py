@@ -13,8 +13,13 @@ from copilot.money import fmt
 
 @main.command("aging")
 @click.option("--json", "as_json", is_flag=True, help="Print the report and metrics as JSON.")
-@click.option("--period-days", type=click.IntRange(min=1), default=30, show_default=True,
-              help="Length of the period that DSO, CEI and the other metrics cover.")  # fmt: skip
+@click.option(
+    "--period-days",
+    type=click.IntRange(min=1),
+    default=30,
+    show_default=True,
+    help="Length of the period that DSO, CEI and the other metrics cover.",
+)
 @pass_app
 def aging(app: App, as_json: bool, period_days: int) -> None:
     """Show open receivables by aging bucket, with totals per currency, the action each needs, and metrics."""
@@ -47,5 +52,7 @@ def _echo_metrics(m: dict) -> None:
     click.echo(f"  Open disputes: {disputes['open']} ({reasons})")
     click.echo(f"  Alerts sent: {alerts['sent']} ({alerts['pending']} pending, {alerts['failed']} failed)")
     share = "n/a" if recovery["rate"] is None else f"{recovery['rate']:.0%}"
-    click.echo(f"  Recovered without escalation: {recovery['without_escalation']} of {recovery['overdue_payments']} "
-               f"overdue payments ({share})")  # fmt: skip
+    click.echo(
+        f"  Recovered without escalation: {recovery['without_escalation']} of {recovery['overdue_payments']} "
+        f"overdue payments ({share})"
+    )

@@ -7,6 +7,7 @@ from copilot.routing.scheduler import on_payments, tick
 from copilot.routing.service import (
     clear_frustration_pause,
     complete_task,
+    make_router,
     override_label,
     resolve_dispute,
     route_classified,
@@ -20,6 +21,7 @@ __all__ = [
     "complete_task",
     "decide",
     "deliver_pending_alerts",
+    "make_router",
     "on_payments",
     "override_label",
     "resolve_dispute",

@@ -47,6 +47,12 @@ class RecordPromise:
 
 
 @dataclass(frozen=True)
+class CancelPromise:
+    promise_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
 class CreateTask:
     key: str
     kind: str
@@ -98,9 +104,18 @@ class SetMessageStatus:
 
 
 Action = (
-    OpenDispute | Pause | RecordPromise | CreateTask | RaiseAlert | SuppressAlert | MarkContact | FlagAccount
-    | LogNote | SetMessageStatus
-)  # fmt: skip
+    OpenDispute
+    | Pause
+    | RecordPromise
+    | CancelPromise
+    | CreateTask
+    | RaiseAlert
+    | SuppressAlert
+    | MarkContact
+    | FlagAccount
+    | LogNote
+    | SetMessageStatus
+)
 
 
 def describe(action: Action) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from copilot.labels import Classification, Label
 from copilot.policy import Policy, RoutingPolicy
 from copilot.routing.actions import (
     Action,
+    CancelPromise,
     CreateTask,
     FlagAccount,
     LogNote,
@@ -40,14 +41,19 @@ def decide(classification: Classification, state: AccountState, policy: Policy) 
     if state.customer is None:
         return [SetMessageStatus("unmatched", "no customer is linked to this reply yet")]
     if c.needs_review or c.confidence < rules.review_below_confidence:
-        why = "the classifier asked for review" if c.needs_review else (
-            f"confidence {c.confidence:.2f} is below {rules.review_below_confidence:.2f}")  # fmt: skip
+        why = (
+            "the classifier asked for review"
+            if c.needs_review
+            else (f"confidence {c.confidence:.2f} is below {rules.review_below_confidence:.2f}")
+        )
         return [SetMessageStatus("needs_review", f"{c.label.value}: {why}")]
     actions = _for_label(c, state, rules)
     if c.escalate:
         actions += _escalate(c, state, rules)
     if not any(isinstance(a, SetMessageStatus) for a in actions):
-        actions.append(SetMessageStatus("routed", f"routed as {c.label.value}" + (", frustrated" if c.frustrated else "")))
+        actions.append(
+            SetMessageStatus("routed", f"routed as {c.label.value}" + (", frustrated" if c.frustrated else ""))
+        )
     return actions
 
 
@@ -82,17 +88,31 @@ def _dispute(c: Classification, state: AccountState, rules: RoutingPolicy) -> li
             return [LogNote(f"already covered by open dispute #{case.id}; no second case opened")]
     actions: list[Action] = [
         OpenDispute(
-            key="dispute", reason=reason, invoice_numbers=invoices, owner_email=state.dispute_owner_email,
-            sla_due=state.as_of + timedelta(days=rules.dispute_sla_days), account_wide=not invoices,
+            key="dispute",
+            reason=reason,
+            invoice_numbers=invoices,
+            owner_email=state.dispute_owner_email,
+            sla_due=state.as_of + timedelta(days=rules.dispute_sla_days),
+            account_wide=not invoices,
         )
-    ]  # fmt: skip
+    ]
     note = f"in dispute ({reason}) until the case is resolved"
     if invoices:
+        # A promise on a disputed invoice is moot until the case ends; left open it would only "break".
+        actions += [
+            CancelPromise(p.id, f"invoice disputed in reply {state.message.id}")
+            for p in state.open_promises
+            if set(p.invoice_numbers) & set(invoices)
+        ]
         actions += [Pause("dispute", note, invoice_number=n, source_key="dispute") for n in invoices]
         return actions
     if rules.dispute_pauses_account_when_unmatched:
-        actions.append(Pause("dispute", note + "; no invoice was matched, so the whole account waits", source_key="dispute"))
-    actions.append(FlagAccount("dispute names no matched invoice: find out which invoices it covers", source_key="dispute"))
+        actions.append(
+            Pause("dispute", note + "; no invoice was matched, so the whole account waits", source_key="dispute")
+        )
+    actions.append(
+        FlagAccount("dispute names no matched invoice: find out which invoices it covers", source_key="dispute")
+    )
     return actions
 
 
@@ -101,14 +121,26 @@ def _promise(c: Classification, state: AccountState, rules: RoutingPolicy) -> li
     promised = c.promise_date or state.as_of + timedelta(days=rules.promise_default_days)
     grace_until = promised + timedelta(days=rules.promise_grace_days)
     invoices = state.matched_open_invoices
-    currency = c.promise_currency or (state.customer.currency if state.customer else None)
+    currency = c.promise_currency
+    if currency is None and c.promise_amount is not None and state.customer is not None:
+        currency = state.customer.currency  # "we'll pay 1,200 on Friday" means the account's currency
+    # A newer promise on the same invoices replaces the older one instead of leaving it to break.
     actions: list[Action] = [
+        CancelPromise(p.id, f"replaced by the promise in reply {state.message.id}")
+        for p in state.open_promises
+        if not invoices or not p.invoice_numbers or set(invoices) & set(p.invoice_numbers)
+    ]
+    actions.append(
         RecordPromise(
-            key="promise", promised_date=promised, date_was_given=given, amount=c.promise_amount,
-            currency=currency if c.promise_amount is not None else c.promise_currency,
-            invoice_numbers=invoices, grace_until=grace_until,
+            key="promise",
+            promised_date=promised,
+            date_was_given=given,
+            amount=c.promise_amount,
+            currency=currency,
+            invoice_numbers=invoices,
+            grace_until=grace_until,
         )
-    ]  # fmt: skip
+    )
     if grace_until < state.as_of:
         actions.append(LogNote(f"promised date {promised} is already past its grace period; checked on the next tick"))
         return actions
@@ -132,8 +164,11 @@ def _request(c: Classification, state: AccountState, rules: RoutingPolicy) -> li
     kind = c.request_kind if c.request_kind in REQUEST_TASKS else "other"
     invoices = state.matched_open_invoices
     what = REQUEST_TASKS[kind]
-    description = what + (f" for {', '.join(invoices)}" if invoices else "") + (
-        f" (asked by {state.message.from_addr})" if state.message.from_addr else "")  # fmt: skip
+    description = (
+        what
+        + (f" for {', '.join(invoices)}" if invoices else "")
+        + (f" (asked by {state.message.from_addr})" if state.message.from_addr else "")
+    )
     actions: list[Action] = [
         CreateTask("task", kind, description, invoices, state.as_of + timedelta(days=rules.task_due_days))
     ]
@@ -161,13 +196,19 @@ def _bounce(state: AccountState, rules: RoutingPolicy) -> list[Action]:
     contacts = state.contacts or {}
     bounced = [e for e in state.message.bounced_recipients if e in contacts]
     actions: list[Action] = [
-        MarkContact(e, "bouncing", f"bounce in message {state.message.id}") for e in bounced if contacts[e] != "bouncing"
+        MarkContact(e, "bouncing", f"bounce in message {state.message.id}")
+        for e in bounced
+        if contacts[e] != "bouncing"
     ]
     who = ", ".join(state.message.bounced_recipients) or "an address we could not identify"
     actions.append(
-        CreateTask("task", "bad_contact", f"Find a working billing address: mail to {who} bounced",
-                   due_date=state.as_of + timedelta(days=rules.task_due_days))
-    )  # fmt: skip
+        CreateTask(
+            "task",
+            "bad_contact",
+            f"Find a working billing address: mail to {who} bounced",
+            due_date=state.as_of + timedelta(days=rules.task_due_days),
+        )
+    )
     if rules.bounce_alerts_collector:
         actions.append(_alert_or_suppress(state, "bounce", (state.collector_email,), f"mail to {who} bounced"))
     return actions
@@ -180,14 +221,18 @@ def _escalate(c: Classification, state: AccountState, rules: RoutingPolicy) -> l
     recipients = tuple(dict.fromkeys(p.lower() for p in people if p)) or (state.collector_email,)
     why = f"{c.label.value}{' (frustrated)' if c.frustrated else ''}, confidence {c.confidence:.2f}"
     actions: list[Action] = [_alert_or_suppress(state, "frustration", recipients, why)]
-    already = any(p.reason == "frustration" and p.scope == "auto_send" and p.invoice_number is None for p in state.pauses)
+    already = any(
+        p.reason == "frustration" and p.scope == "auto_send" and p.invoice_number is None for p in state.pauses
+    )
     if rules.frustration_pauses_auto_send and not already:
-        actions.append(Pause("frustration", "unhappy customer: no automatic sends until a person clears it", scope="auto_send"))
+        actions.append(
+            Pause("frustration", "unhappy customer: no automatic sends until a person clears it", scope="auto_send")
+        )
     return actions
 
 
 def _alert_or_suppress(state: AccountState, kind: str, recipients: tuple[str, ...], reason: str) -> Action:
     recent = state.recent_alert(kind)
     if recent is not None:
-        return SuppressAlert(kind, recent.id, f"alert #{recent.id} for this account went out at {recent.created_at}")
+        return SuppressAlert(kind, recent.id, f"alert #{recent.id} for this account was raised at {recent.created_at}")
     return RaiseAlert(kind, recipients, reason)

@@ -11,10 +11,11 @@ from decimal import Decimal
 from copilot import clock
 from copilot.alerts import compose_alert, create_alert
 from copilot.config import Settings
-from copilot.pauses import lift_pause, lift_pauses_from
+from copilot.pauses import lift_pause
 from copilot.policy import Policy
+from copilot.routing.apply import close_with_pauses, open_task
 from copilot.routing.state import dispute_owner, load_customer, load_message
-from copilot.store import Store, dumps, loads
+from copilot.store import Store, loads
 
 ACTOR = "scheduler"
 
@@ -34,8 +35,14 @@ class TickReport:
         return {name: len(ids) for name, ids in asdict(self).items()}
 
 
-def _payments_since(store: Store, since: str, *, invoices: list[str] | None = None, customer_id: str | None = None,
-                    currency: str | None = None) -> Decimal:  # fmt: skip
+def _payments_since(
+    store: Store,
+    since: str,
+    *,
+    invoices: list[str] | None = None,
+    customer_id: str | None = None,
+    currency: str | None = None,
+) -> Decimal:
     sql, args = "paid_on >= ?", [since]
     if invoices is not None:
         sql += f" and invoice_number in ({','.join('?' * len(invoices))})"
@@ -64,8 +71,13 @@ def promise_kept(store: Store, promise: dict) -> bool:
     amount = Decimal(promise["amount"]) if promise["amount"] else None
     if invoices and _invoices_closed(store, invoices):
         return True
-    received = _payments_since(store, since, invoices=invoices or None,
-                               customer_id=None if invoices else promise["customer_id"], currency=promise["currency"])  # fmt: skip
+    received = _payments_since(
+        store,
+        since,
+        invoices=invoices or None,
+        customer_id=None if invoices else promise["customer_id"],
+        currency=promise["currency"],
+    )
     if amount is not None:
         return received >= amount
     return not invoices and received > 0
@@ -73,23 +85,9 @@ def promise_kept(store: Store, promise: dict) -> bool:
 
 def _mark_promise(store: Store, promise: dict, status: str, reason: str) -> None:
     change = {"status": status, "resolved_at": clock.now_iso()}
-    store.db["promises"].update(promise["id"], change)
-    store.audit(ACTOR, "promise", promise["id"], status, reason=reason, before={"status": "open"}, after=change,
-                customer_id=promise["customer_id"])  # fmt: skip
-    lift_pauses_from(store, "promise", promise["id"], ACTOR, f"promise #{promise['id']} {status}")
-
-
-def _task(store: Store, customer_id: str, kind: str, description: str, invoices: list[str], as_of: date, policy: Policy,
-          source: tuple[str, object], message_id: int | None) -> int:  # fmt: skip
-    row = {
-        "customer_id": customer_id, "message_id": message_id, "kind": kind, "description": description,
-        "invoice_numbers_json": dumps(invoices), "status": "open",
-        "due_date": (as_of + timedelta(days=policy.routing.task_due_days)).isoformat(), "created_at": clock.now_iso(),
-        "source_type": source[0], "source_id": str(source[1]),
-    }  # fmt: skip
-    pk = store.db["tasks"].insert(row).last_pk
-    store.audit(ACTOR, "task", pk, "created", reason=description, after=row, customer_id=customer_id)
-    return pk
+    close_with_pauses(
+        store, "promises", "promise", promise["id"], change, ACTOR, f"promise #{promise['id']} {status}: {reason}"
+    )
 
 
 def on_payments(store: Store, invoice_numbers: set[str] | list[str], policy: Policy, as_of: date) -> TickReport:
@@ -146,13 +144,20 @@ def _check_promises(store: Store, policy: Policy, as_of: date, report: TickRepor
             reason = f"{what} promised for {promise['promised_date']}{on} had not arrived by {promise['grace_until']}"
             _mark_promise(store, promise, "broken", reason)
             report.promises_broken.append(promise["id"])
-            report.tasks_created.append(_task(store, promise["customer_id"], "broken_promise", f"Broken promise: {reason}; follow up",
-                                              invoices, as_of, policy, ("promise", promise["id"]), promise["message_id"]))  # fmt: skip
+            task = open_task(
+                store, promise["customer_id"], "broken_promise", f"Broken promise: {reason}; follow up",
+                invoices=invoices, due_date=as_of + timedelta(days=policy.routing.task_due_days),
+                message_id=promise["message_id"], source=("promise", promise["id"]), actor=ACTOR, reason=reason,
+            )  # fmt: skip
+            report.tasks_created.append(task)
 
 
 def _check_paid_claims(store: Store, policy: Policy, as_of: date, report: TickReport) -> None:
-    expired = list(store.db["pauses"].rows_where(
-        "reason = 'paid' and lifted_at is null and until < ?", [as_of.isoformat()], order_by="id"))  # fmt: skip
+    expired = list(
+        store.db["pauses"].rows_where(
+            "reason = 'paid' and lifted_at is null and until < ?", [as_of.isoformat()], order_by="id"
+        )
+    )
     by_claim: dict[tuple[str, str, str], list[dict]] = {}
     for pause in expired:
         by_claim.setdefault((pause["customer_id"], pause["source_type"], pause["source_id"]), []).append(pause)
@@ -160,8 +165,11 @@ def _check_paid_claims(store: Store, policy: Policy, as_of: date, report: TickRe
         unpaid = []
         for pause in pauses:
             number = pause["invoice_number"]
-            paid = (_invoices_closed(store, [number]) if number
-                    else _payments_since(store, pause["created_at"][:10], customer_id=customer_id) > 0)  # fmt: skip
+            paid = (
+                _invoices_closed(store, [number])
+                if number
+                else _payments_since(store, pause["created_at"][:10], customer_id=customer_id) > 0
+            )
             if paid:
                 lift_pause(store, pause["id"], ACTOR, "payment recorded; the paid claim is confirmed")
                 report.paid_claims_confirmed.append(pause["id"])
@@ -172,8 +180,12 @@ def _check_paid_claims(store: Store, policy: Policy, as_of: date, report: TickRe
         if unpaid:
             message_id = int(source_id) if source_type == "message" else None
             text = f"Customer said {', '.join(unpaid)} was paid, but no payment is recorded; check cash application"
-            report.tasks_created.append(_task(store, customer_id, "payment_check", text, [n for n in unpaid if n != "the account"],
-                                              as_of, policy, (source_type, source_id), message_id))  # fmt: skip
+            task = open_task(
+                store, customer_id, "payment_check", text, invoices=[n for n in unpaid if n != "the account"],
+                due_date=as_of + timedelta(days=policy.routing.task_due_days), message_id=message_id,
+                source=(source_type, source_id), actor=ACTOR, reason=text,
+            )  # fmt: skip
+            report.tasks_created.append(task)
 
 
 def _end_snoozes(store: Store, as_of: date, report: TickReport) -> None:
@@ -185,15 +197,20 @@ def _end_snoozes(store: Store, as_of: date, report: TickReport) -> None:
 
 def _check_dispute_slas(store: Store, settings: Settings, as_of: date, report: TickReport) -> None:
     breached = store.db["disputes"].rows_where(
-        "status = 'open' and sla_alerted_at is null and sla_due_at < ?", [as_of.isoformat()], order_by="id")  # fmt: skip
+        "status = 'open' and sla_alerted_at is null and sla_due_at < ?", [as_of.isoformat()], order_by="id"
+    )
     for case in list(breached):
         customer = load_customer(store, case["customer_id"], as_of)
         message = load_message(store, case["message_id"]) if case["message_id"] else None
         age = (as_of - date.fromisoformat(case["opened_at"][:10])).days
-        reason = f"dispute #{case['id']} ({case['reason']}) has been open {age} days; its SLA ended {case['sla_due_at']}"
+        reason = (
+            f"dispute #{case['id']} ({case['reason']}) has been open {age} days; its SLA ended {case['sla_due_at']}"
+        )
         content = compose_alert("sla_breach", customer, reason, settings, message)
         owner = case["owner_email"] or dispute_owner(settings)
-        alert_id = create_alert(store, "sla_breach", customer.id, (owner,), content, ACTOR, reason, message_id=case["message_id"])
+        alert_id = create_alert(
+            store, "sla_breach", customer.id, (owner,), content, ACTOR, reason, message_id=case["message_id"]
+        )
         store.db["disputes"].update(case["id"], {"sla_alerted_at": clock.now_iso()})
         store.audit(ACTOR, "dispute", case["id"], "sla_breached", reason=reason, customer_id=customer.id)
         report.sla_breaches.append(case["id"])

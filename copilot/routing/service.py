@@ -1,17 +1,18 @@
 """Routing entry points: route a classified reply, correct its label, and the human steps that end a hold."""
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
 from copilot import clock
 from copilot.classifications import current_classification, save_classification, to_model
 from copilot.config import Settings
-from copilot.errors import InvalidTransition, NotFound
-from copilot.labels import Classification, Label
-from copilot.pauses import lift_pause, lift_pauses_from
+from copilot.errors import CopilotError, InvalidTransition, NotFound
+from copilot.labels import LABELS, Classification, Label
+from copilot.pauses import lift_pause
 from copilot.policy import Policy
 from copilot.routing.actions import Action
-from copilot.routing.apply import apply_actions, reverse_decision
+from copilot.routing.apply import apply_actions, close_with_pauses, reverse_decision, unflag
 from copilot.routing.decide import decide
 from copilot.routing.state import load_account_state
 from copilot.store import Store
@@ -19,11 +20,17 @@ from copilot.store import Store
 
 def applied_decision(store: Store, message_id: int) -> dict | None:
     """The routing decision currently in force for a message, if any."""
-    return next(store.db["routing_decisions"].rows_where(
-        "message_id = ? and status = 'applied'", [message_id], order_by="id desc", limit=1), None)  # fmt: skip
+    return next(
+        store.db["routing_decisions"].rows_where(
+            "message_id = ? and status = 'applied'", [message_id], order_by="id desc", limit=1
+        ),
+        None,
+    )
 
 
-def route_message(store: Store, message_id: int, policy: Policy, settings: Settings, actor: str = "router") -> list[Action]:
+def route_message(
+    store: Store, message_id: int, policy: Policy, settings: Settings, actor: str = "router"
+) -> list[Action]:
     """Route a message's current classification; a second call for the same classification changes nothing.
 
     A new classification (a human correction) or a newly linked customer re-routes: what the
@@ -37,17 +44,26 @@ def route_message(store: Store, message_id: int, policy: Policy, settings: Setti
             raise InvalidTransition(f"message {message_id} has not been classified yet")
         previous = applied_decision(store, message_id)
         customer_id = store.db["messages"].get(message_id)["customer_id"]
-        if previous is not None and (previous["classification_id"], previous["customer_id"]) == (row["id"], customer_id):
-            return []
         if previous is not None:
-            why = ("was reclassified as " + row["label"]) if previous["classification_id"] != row["id"] else (
-                f"was linked to customer {customer_id}")  # fmt: skip
-            reverse_decision(store, previous, actor, f"reply {message_id} {why}")
+            if (previous["classification_id"], previous["customer_id"]) == (row["id"], customer_id):
+                return []
+            if previous["classification_id"] != row["id"]:
+                why = f"reply {message_id} was reclassified as {row['label']}"
+            else:
+                why = f"reply {message_id} was linked to customer {customer_id}"
+            reverse_decision(store, previous, actor, why)
         classification = to_model(row)
-        state = load_account_state(store, message_id, settings, clock.today(), clock.now(), policy.routing.alert_dedupe_hours)
+        state = load_account_state(
+            store, message_id, settings, clock.today(), clock.now(), policy.routing.alert_dedupe_hours
+        )
         actions = decide(classification, state, policy)
         apply_actions(store, state, classification, row["id"], actions, settings, actor)
     return actions
+
+
+def make_router(policy: Policy, settings: Settings, actor: str = "router") -> Callable[[Store, int], list[Action]]:
+    """The `router` callback for triage: routes each reply as soon as it is classified."""
+    return lambda store, message_id: route_message(store, message_id, policy, settings, actor)
 
 
 def route_classified(store: Store, policy: Policy, settings: Settings, actor: str = "router") -> int:
@@ -75,6 +91,8 @@ def override_label(
     return_date: date | None = None,
 ) -> list[Action]:
     """A person sets the label: old actions are reversed where possible, the new ones applied, the correction kept."""
+    if str(new_label) not in LABELS:
+        raise CopilotError(f"unknown label {str(new_label)!r}; use one of: {', '.join(LABELS)}")
     label = Label(new_label)
     with store.transaction():
         row = current_classification(store, message_id)
@@ -83,7 +101,9 @@ def override_label(
         old = to_model(row) if row else None
         if frustrated is None:
             # Keep the flag the classifier raised unless the person moved the reply off 'frustration'.
-            frustrated = bool(old and old.frustrated and not (old.label is Label.FRUSTRATION and label is not Label.FRUSTRATION))
+            frustrated = bool(
+                old and old.frustrated and not (old.label is Label.FRUSTRATION and label is not Label.FRUSTRATION)
+            )
         corrected = Classification(
             label=label,
             frustrated=frustrated,
@@ -99,7 +119,9 @@ def override_label(
             source="human",
         )
         before = f"{old.label.value}" if old else "unclassified"
-        save_classification(store, message_id, corrected, actor=user, reason=reason or f"{user} corrected {before} to {label.value}")
+        save_classification(
+            store, message_id, corrected, actor=user, reason=reason or f"{user} corrected {before} to {label.value}"
+        )
         return route_message(store, message_id, policy, settings, actor=user)
 
 
@@ -118,16 +140,10 @@ def resolve_dispute(store: Store, dispute_id: int, user: str, resolution: str) -
     if not resolution.strip():
         raise InvalidTransition("say how the dispute was resolved (credit note, reissued invoice, customer agreed …)")
     change = {"status": "resolved", "resolved_at": clock.now_iso(), "resolved_by": user, "resolution": resolution}
+    reason = f"dispute #{dispute_id} resolved: {resolution}"
     with store.transaction():
-        store.db["disputes"].update(dispute_id, change)
-        store.audit(user, "dispute", dispute_id, "resolved", reason=resolution, before={"status": "open"}, after=change,
-                    customer_id=case["customer_id"])  # fmt: skip
-        lift_pauses_from(store, "dispute", dispute_id, user, f"dispute #{dispute_id} resolved: {resolution}")
-        customer = store.db["customers"].get(case["customer_id"])
-        if customer["flag_source"] == f"dispute:{dispute_id}":
-            store.db["customers"].update(customer["id"], {"flag": None, "flag_source": None})
-            store.audit(user, "customer", customer["id"], "unflagged", reason=f"dispute #{dispute_id} resolved",
-                        customer_id=customer["id"])  # fmt: skip
+        close_with_pauses(store, "disputes", "dispute", dispute_id, change, user, reason)
+        unflag(store, case["customer_id"], f"dispute:{dispute_id}", user, reason)
 
 
 def complete_task(store: Store, task_id: int, user: str, note: str | None = None) -> None:
@@ -136,17 +152,14 @@ def complete_task(store: Store, task_id: int, user: str, note: str | None = None
     if task["status"] != "open":
         raise InvalidTransition(f"task {task_id} is {task['status']}, not open")
     change = {"status": "done", "done_at": clock.now_iso(), "done_by": user}
-    with store.transaction():
-        store.db["tasks"].update(task_id, change)
-        store.audit(user, "task", task_id, "done", reason=note or task["description"], before={"status": "open"},
-                    after=change, customer_id=task["customer_id"])  # fmt: skip
-        lift_pauses_from(store, "task", task_id, user, f"task #{task_id} done")
+    close_with_pauses(store, "tasks", "task", task_id, change, user, note or f"task #{task_id} done")
 
 
 def clear_frustration_pause(store: Store, customer_id: str, user: str, reason: str) -> int:
     """Allow automatic sends again for an account a person has talked to; returns how many holds were lifted."""
-    rows = list(store.db["pauses"].rows_where(
-        "customer_id = ? and reason = 'frustration' and lifted_at is null", [customer_id]))  # fmt: skip
+    rows = list(
+        store.db["pauses"].rows_where("customer_id = ? and reason = 'frustration' and lifted_at is null", [customer_id])
+    )
     if not rows:
         raise InvalidTransition(f"customer {customer_id} has no frustration hold to clear")
     with store.transaction():

@@ -132,8 +132,9 @@ def load_customer(store: Store, customer_id: str, as_of: date) -> CustomerFacts:
     marks = ",".join("?" * len(OPEN_STATUSES))
     invoices = store.db["invoices"].rows_where(
         f"customer_id = ? and status in ({marks}) and cast(open_balance as real) > 0",
-        [customer_id, *OPEN_STATUSES], order_by="due_date, number",
-    )  # fmt: skip
+        [customer_id, *OPEN_STATUSES],
+        order_by="due_date, number",
+    )
     facts = tuple(
         InvoiceFact(
             number=inv["number"],
@@ -180,9 +181,12 @@ def load_account_state(
     message = load_message(store, message_id)
     customer_id = store.db["messages"].get(message_id)["customer_id"]
     base = AccountState(
-        as_of=as_of, message=message, customer=None,
-        dispute_owner_email=dispute_owner(settings), collector_email=collector_address(settings),
-    )  # fmt: skip
+        as_of=as_of,
+        message=message,
+        customer=None,
+        dispute_owner_email=dispute_owner(settings),
+        collector_email=collector_address(settings),
+    )
     if not customer_id:
         return base
     db = store.db
@@ -195,12 +199,19 @@ def load_account_state(
         for r in db["promises"].rows_where("customer_id = ? and status = 'open'", [customer_id], order_by="id")
     )
     pauses = tuple(
-        PauseFact(r["id"], r["reason"], r["scope"], r["invoice_number"], date.fromisoformat(r["until"]) if r["until"] else None)
+        PauseFact(
+            r["id"],
+            r["reason"],
+            r["scope"],
+            r["invoice_number"],
+            date.fromisoformat(r["until"]) if r["until"] else None,
+        )
         for r in db["pauses"].rows_where(
-            "customer_id = ? and lifted_at is null and (until is null or until >= ?)", [customer_id, as_of.isoformat()],
+            "customer_id = ? and lifted_at is null and (until is null or until >= ?)",
+            [customer_id, as_of.isoformat()],
             order_by="id",
         )
-    )  # fmt: skip
+    )
     since = (now - timedelta(hours=dedupe_hours)).isoformat(timespec="seconds")
     alerts = tuple(
         AlertFact(r["id"], r["kind"], r["created_at"])

@@ -25,7 +25,12 @@ def ledger_store(store: Store, policy, today: date) -> Store:
 def smtp_settings(smtp_server, tmp_path: Path) -> Settings:
     return Settings(
         db_path=tmp_path / "copilot.db",
-        smtp={"host": smtp_server.host, "port": smtp_server.port, "security": "none", "from_address": "ar@ourco.example"},
+        smtp={
+            "host": smtp_server.host,
+            "port": smtp_server.port,
+            "security": "none",
+            "from_address": "ar@ourco.example",
+        },
         web={"base_url": BASE_URL},
         dispute_owner_email="billing.lead@ourco.example",
         alerts={"retry_base_seconds": 60, "max_attempts": 3},

@@ -21,13 +21,32 @@ def seed_reply(
 ) -> int:
     """Store an inbound message as intake would after matching it."""
     n = store.db["messages"].count + 1
-    return store.db["messages"].insert({
-        "direction": "inbound", "mailbox": "ar", "folder": "INBOX", "uid": n, "message_id": f"<reply-{n}@customer.example>",
-        "dedupe_key": f"test-{n}", "subject": subject, "from_addr": from_addr, "sent_at": "2026-11-16T09:30:00+00:00",
-        "text_full": text, "text_reply": text, "customer_id": customer_id, "invoice_numbers_json": dumps(list(invoices)),
-        "bounced_recipients_json": dumps(list(bounced)), "is_auto_reply": int(auto_reply_kind is not None),
-        "auto_reply_kind": auto_reply_kind, "status": status, "created_at": "2026-11-16T09:31:00+00:00",
-    }).last_pk  # fmt: skip
+    return (
+        store.db["messages"]
+        .insert(
+            {
+                "direction": "inbound",
+                "mailbox": "ar",
+                "folder": "INBOX",
+                "uid": n,
+                "message_id": f"<reply-{n}@customer.example>",
+                "dedupe_key": f"test-{n}",
+                "subject": subject,
+                "from_addr": from_addr,
+                "sent_at": "2026-11-16T09:30:00+00:00",
+                "text_full": text,
+                "text_reply": text,
+                "customer_id": customer_id,
+                "invoice_numbers_json": dumps(list(invoices)),
+                "bounced_recipients_json": dumps(list(bounced)),
+                "is_auto_reply": int(auto_reply_kind is not None),
+                "auto_reply_kind": auto_reply_kind,
+                "status": status,
+                "created_at": "2026-11-16T09:31:00+00:00",
+            }
+        )
+        .last_pk
+    )
 
 
 def classify(store: Store, message_id: int, label: str, confidence: float = 0.9, **fields) -> int:

@@ -29,9 +29,18 @@ def _counts(store) -> dict[str, int]:
 
 def test_frustrated_dispute_pauses_opens_case_alerts_once(ledger_store, smtp_server, smtp_settings, policy, today):
     store = ledger_store
-    mid = seed_reply(store, "C-1006", ANGRY, invoices=("INV-2026-0371", "INV-2026-0373"), subject="Duplicate invoices!!")
-    classify(store, mid, "dispute", confidence=0.88, frustrated=True, dispute_reason="duplicate_billing",
-             evidence="completely unacceptable")  # fmt: skip
+    mid = seed_reply(
+        store, "C-1006", ANGRY, invoices=("INV-2026-0371", "INV-2026-0373"), subject="Duplicate invoices!!"
+    )
+    classify(
+        store,
+        mid,
+        "dispute",
+        confidence=0.88,
+        frustrated=True,
+        dispute_reason="duplicate_billing",
+        evidence="completely unacceptable",
+    )
 
     route_message(store, mid, policy, smtp_settings)
 
@@ -40,8 +49,15 @@ def test_frustrated_dispute_pauses_opens_case_alerts_once(ledger_store, smtp_ser
     assert not is_paused(pauses, "INV-2026-0321")  # the undisputed invoice stays in the cadence …
     assert is_paused(pauses, "INV-2026-0321", scope="auto_send")  # … but nothing goes out automatically
     case = store.db["disputes"].get(1)
-    assert (case["status"], case["reason"], case["owner_email"]) == ("open", "duplicate_billing", "billing.lead@ourco.example")
-    assert case["sla_due_at"] == "2026-11-21" and loads(case["invoice_numbers_json"]) == ["INV-2026-0371", "INV-2026-0373"]
+    assert (case["status"], case["reason"], case["owner_email"]) == (
+        "open",
+        "duplicate_billing",
+        "billing.lead@ourco.example",
+    )
+    assert case["sla_due_at"] == "2026-11-21" and loads(case["invoice_numbers_json"]) == [
+        "INV-2026-0371",
+        "INV-2026-0373",
+    ]
     assert store.db["messages"].get(mid)["status"] == "routed"
     reasons = {e["reason"] for e in store.audit_events("dispute", 1)}
     assert any("classified as dispute" in r and "duplicate_billing" in r for r in reasons)
@@ -54,10 +70,18 @@ def test_frustrated_dispute_pauses_opens_case_alerts_once(ledger_store, smtp_ser
     assert "Solstice Analytics Inc." in sent["Subject"] and "mid-market" in sent["Subject"]
     body = sent.get_content()
     for expected in (
-        "ARR: USD 85,000.00", "INV-2026-0321", "INV-2026-0371", "INV-2026-0373", "USD 21,249.99", "days past due",
-        'Evidence: "completely unacceptable"', "confidence 0.88", "frustrated", "> This is the third time this year",
+        "ARR: USD 85,000.00",
+        "INV-2026-0321",
+        "INV-2026-0371",
+        "INV-2026-0373",
+        "USD 21,249.99",
+        "days past due",
+        'Evidence: "completely unacceptable"',
+        "confidence 0.88",
+        "frustrated",
+        "> This is the third time this year",
         f"{BASE_URL}/replies/{mid}",
-    ):  # fmt: skip
+    ):
         assert expected in body, expected
     assert smtp_server.handler.envelopes[0][1] == ["dana.reyes@ourco.example"]
 
@@ -90,7 +114,9 @@ def test_second_frustrated_reply_within_window_is_deduplicated(ledger_store, smt
 
 def test_unmatched_dispute_pauses_account_and_flags_until_resolved(ledger_store, smtp_settings, policy, today):
     store = ledger_store
-    mid = seed_reply(store, "C-1005", "We dispute the charges on our account.", from_addr="purchase.ledger@ironbark-fab.example")
+    mid = seed_reply(
+        store, "C-1005", "We dispute the charges on our account.", from_addr="purchase.ledger@ironbark-fab.example"
+    )
     classify(store, mid, "dispute", dispute_reason="pricing")
     route_message(store, mid, policy, smtp_settings)
 
@@ -141,9 +167,15 @@ def test_request_holds_invoice_until_task_done(ledger_store, smtp_settings, poli
 
 def test_bounce_marks_contact_and_alerts_collector(ledger_store, smtp_server, smtp_settings, policy, today):
     store = ledger_store
-    mid = seed_reply(store, "C-1010", "Delivery to the following recipient failed permanently.",
-                     from_addr="MAILER-DAEMON@mail.ourco.example", invoices=("INV-2026-0299",),
-                     bounced=("books@tidewaterbikes.example",), auto_reply_kind="bounce")  # fmt: skip
+    mid = seed_reply(
+        store,
+        "C-1010",
+        "Delivery to the following recipient failed permanently.",
+        from_addr="MAILER-DAEMON@mail.ourco.example",
+        invoices=("INV-2026-0299",),
+        bounced=("books@tidewaterbikes.example",),
+        auto_reply_kind="bounce",
+    )
     classify(store, mid, "auto_reply", confidence=0.99, auto_reply_kind="bounce")
     route_message(store, mid, policy, smtp_settings)
 

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from copilot.classifications import current_classification
-from copilot.errors import InvalidTransition, NotFound
+from copilot.errors import CopilotError, InvalidTransition, NotFound
 from copilot.pauses import active_pauses, is_paused
 from copilot.routing import override_label, route_message
 from copilot.routing.service import applied_decision
@@ -19,8 +19,16 @@ def test_override_acknowledgement_to_dispute_then_to_promise(ledger_store, polic
     route_message(store, mid, policy, settings)
     assert active_pauses(store, "C-1005", today) == []
 
-    override_label(store, mid, "dispute", "lucy", "the customer disputes the quantity", policy, settings,
-                   dispute_reason="wrong_quantity")  # fmt: skip
+    override_label(
+        store,
+        mid,
+        "dispute",
+        "lucy",
+        "the customer disputes the quantity",
+        policy,
+        settings,
+        dispute_reason="wrong_quantity",
+    )
 
     row = current_classification(store, mid)
     assert (row["label"], row["source"], row["created_by"], row["confidence"]) == ("dispute", "human", "lucy", 1.0)
@@ -28,8 +36,16 @@ def test_override_acknowledgement_to_dispute_then_to_promise(ledger_store, polic
     assert is_paused(active_pauses(store, "C-1005", today), "INV-2026-0359")
     assert store.db["disputes"].get(1)["status"] == "open"
 
-    override_label(store, mid, "promise_to_pay", "lucy", "they will pay once the credit note lands", policy, settings,
-                   promise_date=date(2026, 11, 27))  # fmt: skip
+    override_label(
+        store,
+        mid,
+        "promise_to_pay",
+        "lucy",
+        "they will pay once the credit note lands",
+        policy,
+        settings,
+        promise_date=date(2026, 11, 27),
+    )
 
     case = store.db["disputes"].get(1)
     assert case["status"] == "cancelled" and case["resolved_by"] == "lucy"
@@ -43,8 +59,9 @@ def test_override_acknowledgement_to_dispute_then_to_promise(ledger_store, polic
     assert any(e["action"] == "routing_reversed" for e in store.audit_events("message", mid))
 
 
-def test_override_of_false_frustration_keeps_the_sent_alert_but_lifts_the_hold(ledger_store, smtp_server, smtp_settings,
-                                                                                policy, today):  # fmt: skip
+def test_override_of_false_frustration_keeps_the_sent_alert_but_lifts_the_hold(
+    ledger_store, smtp_server, smtp_settings, policy, today
+):
     from copilot.alerts import deliver_pending_alerts
     from copilot.sender import SmtpSender
 
@@ -67,7 +84,9 @@ def test_override_of_false_frustration_keeps_the_sent_alert_but_lifts_the_hold(l
 
 def test_override_cancels_undelivered_alert_and_restores_contact(ledger_store, policy, settings, today):
     store = ledger_store
-    mid = seed_reply(store, "C-1010", "Mail delivery failed", bounced=("books@tidewaterbikes.example",), auto_reply_kind="bounce")
+    mid = seed_reply(
+        store, "C-1010", "Mail delivery failed", bounced=("books@tidewaterbikes.example",), auto_reply_kind="bounce"
+    )
     classify(store, mid, "auto_reply", auto_reply_kind="bounce")
     route_message(store, mid, policy, settings)
     assert store.db["alerts"].get(1)["status"] == "pending"
@@ -101,12 +120,14 @@ def test_route_refuses_unknown_or_unclassified_messages(ledger_store, policy, se
     mid = seed_reply(ledger_store, "C-1001", "hello", status="pending")
     with pytest.raises(InvalidTransition, match="not been classified"):
         route_message(ledger_store, mid, policy, settings)
-    with pytest.raises(ValueError):
+    with pytest.raises(CopilotError, match="unknown label 'angry'; use one of: acknowledgement"):
         override_label(ledger_store, mid, "angry", "lucy", None, policy, settings)
 
 
 def test_unmatched_reply_waits_for_a_customer(ledger_store, policy, settings, today):
-    mid = seed_reply(ledger_store, None, "Please send a statement.", from_addr="someone@quietmail.test", status="unmatched")
+    mid = seed_reply(
+        ledger_store, None, "Please send a statement.", from_addr="someone@quietmail.test", status="unmatched"
+    )
     classify(ledger_store, mid, "request", request_kind="statement")
     route_message(ledger_store, mid, policy, settings)
     assert ledger_store.db["messages"].get(mid)["status"] == "unmatched"
@@ -116,3 +137,13 @@ def test_unmatched_reply_waits_for_a_customer(ledger_store, policy, settings, to
     ledger_store.db["messages"].update(mid, {"customer_id": "C-1003", "status": "classified"})
     route_message(ledger_store, mid, policy, settings)
     assert ledger_store.db["tasks"].get(1)["kind"] == "statement"
+
+
+def test_make_router_is_the_triage_callback(ledger_store, policy, settings, today):
+    from copilot.routing import make_router
+
+    mid = seed_reply(ledger_store, "C-1009", "Paid with the card link just now", invoices=("INV-2026-0307",))
+    classify(ledger_store, mid, "paid")
+    router = make_router(policy, settings)
+    assert [type(a).__name__ for a in router(ledger_store, mid)] == ["Pause", "SetMessageStatus"]
+    assert router(ledger_store, mid) == []

@@ -23,8 +23,13 @@ def _payments_csv(tmp_path: Path, *rows: str) -> Path:
 
 
 def _promise(store: Store, policy, settings, **fields) -> int:
-    mid = seed_reply(store, "C-1001", "We will pay the remaining USD 18,250.00 on 20 November.", invoices=("INV-2026-0343",),
-                     from_addr="ap@northwindharbor.example")  # fmt: skip
+    mid = seed_reply(
+        store,
+        "C-1001",
+        "We will pay the remaining USD 18,250.00 on 20 November.",
+        invoices=("INV-2026-0343",),
+        from_addr="ap@northwindharbor.example",
+    )
     classify(store, mid, "promise_to_pay", **fields)
     route_message(store, mid, policy, settings)
     return mid
@@ -34,7 +39,9 @@ def test_kept_promise_through_the_payments_import_command(tmp_path, policy, sett
     db = tmp_path / "copilot.db"
     with Store.open(db) as store:
         ledger.import_invoices(store, demo_data_dir() / "invoices.csv", policy)
-        _promise(store, policy, settings, promise_date=date(2026, 11, 20), promise_amount="18250.00", promise_currency="USD")
+        _promise(
+            store, policy, settings, promise_date=date(2026, 11, 20), promise_amount="18250.00", promise_currency="USD"
+        )
         assert is_paused(active_pauses(store, "C-1001", date(2026, 11, 23)), "INV-2026-0343")
     csv = _payments_csv(tmp_path, "PAY-9001,INV-2026-0343,C-1001,18250.00,USD,2026-11-19,wire,WT-1")
 
@@ -52,8 +59,12 @@ def test_kept_promise_through_the_payments_import_command(tmp_path, policy, sett
 
 def test_partial_payment_does_not_keep_the_promise(ledger_store, policy, settings, tmp_path, today):
     store = ledger_store
-    _promise(store, policy, settings, promise_date=date(2026, 11, 20), promise_amount="18250.00", promise_currency="USD")
-    result = ledger.import_payments(store, _payments_csv(tmp_path, "PAY-9002,INV-2026-0343,C-1001,1000.00,USD,2026-11-19,,"))
+    _promise(
+        store, policy, settings, promise_date=date(2026, 11, 20), promise_amount="18250.00", promise_currency="USD"
+    )
+    result = ledger.import_payments(
+        store, _payments_csv(tmp_path, "PAY-9002,INV-2026-0343,C-1001,1000.00,USD,2026-11-19,,")
+    )
 
     assert on_payments(store, result.affected_invoices, policy, date(2026, 11, 19)).promises_kept == []
     assert store.db["promises"].get(1)["status"] == "open"
@@ -63,7 +74,11 @@ def test_promise_with_no_date_kept_when_invoice_paid_on_tick(ledger_store, polic
     store = ledger_store
     _promise(store, policy, settings)
     promise = store.db["promises"].get(1)
-    assert (promise["promised_date"], promise["date_was_given"], promise["grace_until"]) == ("2026-11-23", 0, "2026-11-26")
+    assert (promise["promised_date"], promise["date_was_given"], promise["grace_until"]) == (
+        "2026-11-23",
+        0,
+        "2026-11-26",
+    )
     # Payment recorded without the import hook (e.g. by another tool): the tick still notices.
     ledger.import_payments(store, _payments_csv(tmp_path, "PAY-9003,INV-2026-0343,C-1001,18250.00,USD,2026-11-22,,"))
 
@@ -74,7 +89,9 @@ def test_promise_with_no_date_kept_when_invoice_paid_on_tick(ledger_store, polic
 
 def test_broken_promise_creates_task_and_returns_to_cadence(ledger_store, policy, settings, today):
     store = ledger_store
-    _promise(store, policy, settings, promise_date=date(2026, 11, 20), promise_amount="18250.00", promise_currency="USD")
+    _promise(
+        store, policy, settings, promise_date=date(2026, 11, 20), promise_amount="18250.00", promise_currency="USD"
+    )
 
     within_grace = tick(store, policy, settings, date(2026, 11, 23))
     assert within_grace.promises_broken == [] and store.db["promises"].get(1)["status"] == "open"
@@ -85,9 +102,13 @@ def test_broken_promise_creates_task_and_returns_to_cadence(ledger_store, policy
     assert report.promises_broken == [1]
     assert store.db["promises"].get(1)["status"] == "broken"
     task = store.db["tasks"].get(report.tasks_created[0])
-    assert task["kind"] == "broken_promise" and "USD 18250.00" in task["description"] and task["due_date"] == "2026-11-26"
+    assert (
+        task["kind"] == "broken_promise" and "USD 18250.00" in task["description"] and task["due_date"] == "2026-11-26"
+    )
     assert active_pauses(store, "C-1001", date(2026, 11, 24)) == []
-    assert store.db["pauses"].get(1)["lift_reason"] == "promise #1 broken"
+    assert (
+        store.db["pauses"].get(1)["lift_reason"].startswith("promise #1 broken: USD 18250.00 promised for 2026-11-20")
+    )
     assert tick(store, policy, settings, date(2026, 11, 25)).counts() == {k: 0 for k in report.counts()}
 
 
@@ -112,7 +133,9 @@ def test_paid_claim_confirmed_by_payments_import(ledger_store, policy, settings,
     mid = seed_reply(store, "C-1003", "Paid by ACH today.", invoices=("INV-2026-0376",))
     classify(store, mid, "paid")
     route_message(store, mid, policy, settings)
-    result = ledger.import_payments(store, _payments_csv(tmp_path, "PAY-9004,INV-2026-0376,C-1003,12500.00,USD,2026-11-18,ach,"))
+    result = ledger.import_payments(
+        store, _payments_csv(tmp_path, "PAY-9004,INV-2026-0376,C-1003,12500.00,USD,2026-11-18,ach,")
+    )
 
     report = on_payments(store, result.affected_invoices, policy, date(2026, 11, 18))
 
@@ -122,8 +145,13 @@ def test_paid_claim_confirmed_by_payments_import(ledger_store, policy, settings,
 
 def test_out_of_office_snoozes_until_return(ledger_store, policy, settings, today):
     store = ledger_store
-    mid = seed_reply(store, "C-1001", "I am out of the office until Monday 23 November.", invoices=("INV-2026-0357",),
-                     auto_reply_kind="out_of_office")  # fmt: skip
+    mid = seed_reply(
+        store,
+        "C-1001",
+        "I am out of the office until Monday 23 November.",
+        invoices=("INV-2026-0357",),
+        auto_reply_kind="out_of_office",
+    )
     classify(store, mid, "auto_reply", confidence=0.97, auto_reply_kind="out_of_office", return_date=date(2026, 11, 23))
     route_message(store, mid, policy, settings)
 
@@ -138,9 +166,27 @@ def test_out_of_office_snoozes_until_return(ledger_store, policy, settings, toda
 
 def test_ticket_receipt_is_only_logged(ledger_store, policy, settings, today):
     store = ledger_store
-    mid = seed_reply(store, "C-1006", "Your ticket #AP-58213 has been received.", invoices=("INV-2026-0373",),
-                     auto_reply_kind="ticket")  # fmt: skip
+    mid = seed_reply(
+        store,
+        "C-1006",
+        "Your ticket #AP-58213 has been received.",
+        invoices=("INV-2026-0373",),
+        auto_reply_kind="ticket",
+    )
     classify(store, mid, "auto_reply", auto_reply_kind="ticket")
     actions = route_message(store, mid, policy, settings)
     assert [type(a).__name__ for a in actions] == ["LogNote", "SetMessageStatus"]
     assert store.db["pauses"].count == 0 and store.db["tasks"].count == 0
+
+
+def test_newer_promise_replaces_the_older_one(ledger_store, policy, settings, today):
+    store = ledger_store
+    _promise(store, policy, settings, promise_date=date(2026, 11, 18))
+    _promise(store, policy, settings, promise_date=date(2026, 11, 27), promise_amount="18250.00")
+
+    first, second = store.db["promises"].get(1), store.db["promises"].get(2)
+    assert first["status"] == "cancelled" and store.db["pauses"].get(1)["lifted_at"] is not None
+    assert (second["status"], second["currency"]) == ("open", "USD")  # the account's currency when none was said
+    report = tick(store, policy, settings, date(2026, 11, 22))
+    assert report.promises_broken == []
+    assert is_paused(active_pauses(store, "C-1001", date(2026, 11, 22)), "INV-2026-0343")
