@@ -61,7 +61,7 @@ _MONTH_DAY_YEAR = re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\
 
 PLACEHOLDERS = re.compile(
     r"\{\{|\}\}|\{%|%\}|\[\s*[A-Z][A-Z _]{1,30}\s*\]|<\s*(?:insert|name|your|customer|amount|date)\b|\{[a-z_]+\}"
-    r"|\bXXX+\b|\bTBD\b|\bTODO\b|lorem ipsum|%s\b",
+    r"|(?-i:\bXXX+\b|\bTBD\b|\bTODO\b)|lorem ipsum|%s\b",
     re.I,
 )
 
