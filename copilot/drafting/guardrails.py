@@ -32,7 +32,8 @@ SYMBOLS: dict[str, frozenset[str]] = {
     "¥": frozenset({"JPY", "CNY"}),
     "CHF": frozenset({"CHF"}),
 }
-_CUR = "|".join(sorted((re.escape(s) for s in [*SYMBOLS, *CURRENCIES]), key=len, reverse=True))
+# Currency codes are matched as any three capitals and then looked up, which keeps the scan fast.
+_CUR = r"US\$|[$€£¥]|[A-Z]{3}"
 # A number with optional thousands groups (",", ".", "'", space or no-break space) and decimals.
 _NUM = r"\d{1,3}(?:[,.'\u00a0\u202f ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
 _AMOUNT_BEFORE = re.compile(rf"(?<![A-Za-z])(?P<cur>{_CUR})\s?(?P<num>{_NUM})(?![\d%])")
@@ -55,7 +56,7 @@ for _names in (
 ):
     for _i, _m in enumerate(_names.split(), start=1):
         MONTHS.setdefault(_m, _i)
-_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+_MONTH = r"[^\W\d_]{3,10}"  # any word; looked up in MONTHS afterwards
 _DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th|er)?\.?\s+(?:de\s+)?({_MONTH})\.?\s+(?:de\s+)?(\d{{4}})\b", re.I)
 _MONTH_DAY_YEAR = re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I)
 
@@ -141,15 +142,19 @@ def found_dates(text: str) -> list[tuple[str, set[date]]]:
         a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
         add(m.group(0), [(y, b, a), (y, a, b)])
     for m in _DAY_MONTH_YEAR.finditer(text):
-        add(m.group(0), [(int(m.group(3)), MONTHS[m.group(2).lower()], int(m.group(1)))])
+        if m.group(2).lower() in MONTHS:
+            add(m.group(0), [(int(m.group(3)), MONTHS[m.group(2).lower()], int(m.group(1)))])
     for m in _MONTH_DAY_YEAR.finditer(text):
-        add(m.group(0), [(int(m.group(3)), MONTHS[m.group(1).lower()], int(m.group(2)))])
+        if m.group(1).lower() in MONTHS:
+            add(m.group(0), [(int(m.group(3)), MONTHS[m.group(1).lower()], int(m.group(2)))])
     return out
 
 
 def _without_dates(text: str) -> str:
-    for pattern in (_ISO_DATE, _NUM_DATE, _DAY_MONTH_YEAR, _MONTH_DAY_YEAR):
+    for pattern in (_ISO_DATE, _NUM_DATE):
         text = _blank(text, pattern)
+    for pattern, month in ((_DAY_MONTH_YEAR, 2), (_MONTH_DAY_YEAR, 1)):
+        text = pattern.sub(lambda m: " " * len(m.group(0)) if m.group(month).lower() in MONTHS else m.group(0), text)
     return text
 
 
@@ -157,12 +162,14 @@ def found_amounts(text: str) -> list[tuple[str, frozenset[str] | None, Decimal]]
     """Money in the text as (raw, possible currencies or None when unstated, value)."""
     out: list[tuple[str, frozenset[str] | None, Decimal]] = []
     for pattern in (_AMOUNT_BEFORE, _AMOUNT_AFTER):
-        for m in pattern.finditer(text):
+        found = [m for m in pattern.finditer(text) if m.group("cur") in SYMBOLS or m.group("cur") in CURRENCIES]
+        for m in found:
             value = parse_number(m.group("num"))
             if value is not None:
                 cur = m.group("cur")
-                out.append((m.group(0).strip(), SYMBOLS.get(cur, frozenset({cur.upper()})), value))
-        text = _blank(text, pattern)
+                out.append((m.group(0).strip(), SYMBOLS.get(cur, frozenset({cur})), value))
+        for m in reversed(found):
+            text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end():]
     for m in _AMOUNT_BARE.finditer(text):
         value = parse_number(m.group("num"))
         if value is not None:
