@@ -30,7 +30,8 @@ def seed(store: Store, customers: int, invoices: int, rng: random.Random) -> Non
     cust_rows, contact_rows, invoice_rows, sent_rows = [], [], [], []
     for i in range(customers):
         cid = f"C-{i:05d}"
-        cust_rows.append((cid, f"Customer {i}", SEGMENTS[i % 4], "USD", f"owner{i % 9}@ourco.example", "[]", int(i % 17 == 0), now, now))
+        owner = f"owner{i % 9}@ourco.example"
+        cust_rows.append((cid, f"Customer {i}", SEGMENTS[i % 4], "USD", owner, "[]", int(i % 17 == 0), now, now))
         contact_rows.append((cid, f"ap@c{i}.example", "ok", now, now))
         if i % 3 == 0:
             contact_rows.append((cid, f"cfo@c{i}.example", "ok", now, now))
@@ -43,13 +44,15 @@ def seed(store: Store, customers: int, invoices: int, rng: random.Random) -> Non
         due = TODAY - timedelta(days=rng.randint(-20, 160))
         amount = f"{rng.randint(100, 90000)}.{rng.randint(0, 99):02d}"
         number = f"INV-{n:07d}"
-        invoice_rows.append((number, cid, (due - timedelta(days=30)).isoformat(), due.isoformat(), amount, "USD", amount, "open",
-                             f"https://pay.example.test/i/{number}", None, now, now))
+        issued = (due - timedelta(days=30)).isoformat()
+        link = f"https://pay.example.test/i/{number}"
+        invoice_rows.append((number, cid, issued, due.isoformat(), amount, "USD", amount, "open", link, None, now, now))
     with store.transaction():
         c = store.conn
         c.executemany("insert into customers (id, name, segment, currency, account_owner_email, account_team_emails, risky, "
                       "created_at, updated_at) values (?,?,?,?,?,?,?,?,?)", cust_rows)
-        c.executemany("insert into contacts (customer_id, email, status, created_at, updated_at) values (?,?,?,?,?)", contact_rows)
+        c.executemany("insert into contacts (customer_id, email, status, created_at, updated_at) "
+                      "values (?,?,?,?,?)", contact_rows)
         c.executemany("insert into invoices (number, customer_id, issue_date, due_date, amount, currency, open_balance, status, "
                       "payment_link, po_number, created_at, updated_at) values (?,?,?,?,?,?,?,?,?,?,?,?)", invoice_rows)
         c.executemany("insert into drafts (customer_id, contact_email, to_json, cc_json, kind, tier, segment, subject, body, "

@@ -63,7 +63,7 @@ def drafts() -> None:
 @pass_app
 def list_drafts(app: App, status: str | None) -> None:
     """List drafts, newest first."""
-    app.settings
+    _ = app.settings  # pins the clock when a date is set
     expire_drafts(app.store, "cli")
     where, args = ("status = ?", [status]) if status else (None, [])
     rows = list(app.store.db["drafts"].rows_where(where, args, order_by="id desc", limit=200))
@@ -124,7 +124,7 @@ def edit(app: App, draft_id: int, subject: str | None, body_file: Path | None, u
 @pass_app
 def approve(app: App, draft_id: int, override_reason: str | None, user: str) -> None:
     """Approve a draft for sending."""
-    app.settings
+    _ = app.settings  # pins the clock when a date is set
     approve_draft(app.store, draft_id, user, policy=app.policy, override_reason=override_reason)
     click.echo(f"Draft #{draft_id} approved.")
 
@@ -136,7 +136,7 @@ def approve(app: App, draft_id: int, override_reason: str | None, user: str) -> 
 @pass_app
 def reject(app: App, draft_id: int, reason: str, user: str) -> None:
     """Reject a draft with a reason."""
-    app.settings
+    _ = app.settings  # pins the clock when a date is set
     reject_draft(app.store, draft_id, user, reason)
     click.echo(f"Draft #{draft_id} rejected.")
 

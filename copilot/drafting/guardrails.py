@@ -154,7 +154,7 @@ def _without_dates(text: str) -> str:
     for pattern in (_ISO_DATE, _NUM_DATE):
         text = _blank(text, pattern)
     for pattern, month in ((_DAY_MONTH_YEAR, 2), (_MONTH_DAY_YEAR, 1)):
-        text = pattern.sub(lambda m: " " * len(m.group(0)) if m.group(month).lower() in MONTHS else m.group(0), text)
+        text = pattern.sub(lambda m, g=month: " " * len(m.group(0)) if m.group(g).lower() in MONTHS else m.group(0), text)
     return text
 
 

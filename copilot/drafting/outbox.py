@@ -24,7 +24,6 @@ the resend reuses the same Message-ID, so mail clients that saw the first copy
 thread or drop the second. At most once, never silently twice.
 """
 
-from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
@@ -39,7 +38,7 @@ from copilot.errors import CopilotError, InvalidTransition, MailboxError, SendEr
 from copilot.pauses import active_pauses, is_paused
 from copilot.policy import Policy
 from copilot.sender import FolderSender, Sender, SmtpSender, new_message_id
-from copilot.store import Store, dumps, loads
+from copilot.store import Store, loads
 
 
 def channel_of(sender: Sender) -> str:
@@ -201,8 +200,8 @@ def reconcile_draft(store: Store, row: dict, actor: str, appender: Appender | No
             if appender.contains(settings.imap.sent_folder, mid):
                 where = f"the {settings.imap.sent_folder} folder"
         except MailboxError as exc:
-            return _fail(store, row, actor, "reconcile",
-                         f"{UNKNOWN_DELIVERY}: interrupted while sending, and the Sent folder could not be searched ({exc})")  # fmt: skip
+            why = f"{UNKNOWN_DELIVERY}: interrupted while sending, and the Sent folder could not be searched ({exc})"
+            return _fail(store, row, actor, "reconcile", why)
     if where:
         now = clock.now_iso()
         change = {"status": "sent", "sent_at": now, "updated_at": now, "last_error": None,
@@ -273,10 +272,3 @@ def _sent_counts(store: Store, row: dict, today: date) -> tuple[int, int]:
         "select count(*) from drafts where status = 'sent' and customer_id = ? and substr(sent_at, 1, 10) between ? and ?",
         [row["customer_id"], week, day]).fetchone()[0]  # fmt: skip
     return contact, account
-
-
-def send_approved(store: Store, sender: Sender, settings: Settings, actor: str, appender: Appender | None = None,
-                  ids: Iterable[int] | None = None) -> list[dict]:  # fmt: skip
-    """Send every approved draft (or the given ones)."""
-    targets = list(ids) if ids is not None else [r["id"] for r in store.db["drafts"].rows_where("status = 'approved'", order_by="id")]
-    return [send_draft(store, i, sender, settings, actor, appender) for i in targets]

@@ -190,8 +190,8 @@ def _read(store: Store, as_of: date, policy: Policy) -> _Ledger:
         if sent and week <= sent <= as_of:
             account_week[row["customer_id"]] += 1
     marks = ", ".join("?" * len(OPEN_STATUSES))
-    busy = {r["customer_id"] for r in db.query(
-        f"select distinct customer_id from drafts where status in ({marks}) or plan_date = ?", [*OPEN_STATUSES, day])}  # fmt: skip
+    busy_sql = f"select distinct customer_id from drafts where status in ({marks}) or plan_date = ?"
+    busy = {r["customer_id"] for r in db.query(busy_sql, [*OPEN_STATUSES, day])}
     latest: dict[str, dict] = {}
     for row in db.query(
         "select id, customer_id, message_id, subject, from_addr, references_json, sent_at, received_at, invoice_numbers_json "

@@ -1,6 +1,6 @@
 """Run one send in a child process and kill it with SIGKILL at a chosen point, as a power cut would.
 
-Usage: python -m tests.drafting.crash_send DB DRAFT_ID SMTP_PORT {after_smtp|after_append} [IMAP_PORT USER PASSWORD]
+Usage: python -m tests.drafting.crash_send DB DRAFT_ID SMTP_PORT {after_smtp|after_append} IMAP_PORT USER PASSWORD
 """
 
 import os

@@ -134,7 +134,7 @@ def test_every_template_renders_and_passes_its_own_guardrails(base, segment, ton
             extra["request"] = RequestFact(kind="w9", subject="W-9 please", received_on=date(2026, 11, 12))
     f = facts(tier, kind, segment, **extra)
     rendered = render_draft(f, tone)
-    assert rendered.template.endswith(f"{base}.{segment}.txt.j2" if f"{base}.{segment}" in rendered.template else f"{base}.txt.j2")
+    assert rendered.template in (f"email/{base}.{segment}.txt.j2", f"email/{base}.txt.j2")
     assert "Northwind & Sons" in rendered.body  # plain text: no HTML escaping of the customer's name
     assert check_draft(rendered.subject, rendered.body, f, LIMIT) == []
     assert "regards" not in rendered.body.lower()  # the signature is appended at send time

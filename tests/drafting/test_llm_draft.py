@@ -86,7 +86,7 @@ def test_the_prompt_carries_the_history_and_treats_replies_as_data(store, settin
     recorder = model(GOOD)
     compose_draft(store, facts(1), _policy(), settings, chat_model=recorder)
     system, human = recorder.seen[0]
-    assert "language of the customer's latest reply" in system.content and "no sign-off" in system.content.replace("any sign-off", "no sign-off")
+    assert "language of the customer's latest reply" in system.content and "sign-off" in system.content
     assert "2026-10-20: Payment reminder: INV-2026-0343" in human.content
     assert 'classified_as="acknowledgement"' in human.content and "zur Freigabe" in human.content
     assert "https://pay.example.test/i/INV-2026-0357" in human.content

@@ -104,7 +104,8 @@ def test_refused_send_is_failed_visible_and_retried_with_the_same_message_id(sto
     assert retried["status"] == "sent" and retried["attempts"] == 2
     assert retried["message_id"] == failed["message_id"]
     assert len(smtp_server.messages) == 1
-    outcomes = [loads(e["after_json"])["outcome"] for e in store.audit_events("draft", draft_id) if e["action"].startswith("send_")]
+    events = store.audit_events("draft", draft_id)
+    outcomes = [loads(e["after_json"])["outcome"] for e in events if e["action"].startswith("send_")]
     assert outcomes == ["started", "failed", "started", "sent"]
 
 
@@ -126,44 +127,34 @@ def test_only_approved_drafts_are_sent(store, policy, smtp_server):
     assert smtp_server.messages == []
 
 
-def _crash(file_store: Store, draft_id: int, smtp_server, point: str, dovecot=None, imap_user=None) -> None:
-    args = [sys.executable, "-m", "tests.drafting.crash_send", file_store.path, str(draft_id), str(smtp_server.port), point]
-    if imap_user is not None:
-        args += [str(dovecot.port), imap_user.name, imap_user.password]
-    proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert proc.returncode == -signal.SIGKILL, proc.stdout + proc.stderr
-
-
-def test_killed_after_smtp_accepts_then_restart_delivers_exactly_one(file_store, policy, smtp_server, dovecot, imap_user):
+def crash_then_restart(file_store: Store, policy, smtp_server, dovecot, imap_user, point: str) -> tuple[int, dict, Settings]:
+    """Approve a draft, send it in a child process killed at `point`, then reconcile as a restart does."""
     settings = smtp_settings(smtp_server, imap_user, dovecot)
     draft_id = planned(file_store, settings, policy, days=35)
     approve_draft(file_store, draft_id, "dana", policy=policy)
     clock.pin(None)
-    _crash(file_store, draft_id, smtp_server, "after_smtp", dovecot, imap_user)
-    assert len(smtp_server.messages) == 1
+    args = [sys.executable, "-m", "tests.drafting.crash_send", file_store.path, str(draft_id), str(smtp_server.port), point,
+            str(dovecot.port), imap_user.name, imap_user.password]  # fmt: skip
+    proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == -signal.SIGKILL, proc.stdout + proc.stderr
+    assert len(smtp_server.messages) == 1  # the server accepted the mail before the kill
     assert file_store.db["drafts"].get(draft_id)["status"] == "sending"
+    (settled,) = reconcile_sending(file_store, settings, "startup", ImapAppender(settings.imap), older_than=timedelta(0))
+    return draft_id, settled, settings
 
-    # restart: settle what was in flight, then try the send again as a retry would
-    appender = ImapAppender(settings.imap)
-    (settled,) = reconcile_sending(file_store, settings, "startup", appender, older_than=timedelta(0))
+
+def test_killed_after_smtp_accepts_then_restart_delivers_exactly_one(file_store, policy, smtp_server, dovecot, imap_user):
+    draft_id, settled, settings = crash_then_restart(file_store, policy, smtp_server, dovecot, imap_user, "after_smtp")
     assert settled["status"] == "failed" and settled["last_error"].startswith("delivery unknown")
-    with pytest.raises(InvalidTransition, match="may already have been delivered"):
-        send_draft(file_store, draft_id, SmtpSender(settings.smtp), settings, "dana", appender)
+    with pytest.raises(InvalidTransition, match="may already have been delivered"):  # a retry does not resend
+        send_draft(file_store, draft_id, SmtpSender(settings.smtp), settings, "dana", ImapAppender(settings.imap))
     assert len(smtp_server.messages) == 1
 
 
 def test_killed_after_filing_the_copy_is_recognised_as_sent(file_store, policy, smtp_server, dovecot, imap_user):
-    settings = smtp_settings(smtp_server, imap_user, dovecot)
-    draft_id = planned(file_store, settings, policy, days=35)
-    approve_draft(file_store, draft_id, "dana", policy=policy)
-    clock.pin(None)
-    _crash(file_store, draft_id, smtp_server, "after_append", dovecot, imap_user)
-    assert file_store.db["drafts"].get(draft_id)["status"] == "sending"
-
-    appender = ImapAppender(settings.imap)
-    (settled,) = reconcile_sending(file_store, settings, "startup", appender, older_than=timedelta(0))
+    draft_id, settled, settings = crash_then_restart(file_store, policy, smtp_server, dovecot, imap_user, "after_append")
     assert settled["status"] == "sent"
-    again = send_draft(file_store, draft_id, SmtpSender(settings.smtp), settings, "dana", appender)
+    again = send_draft(file_store, draft_id, SmtpSender(settings.smtp), settings, "dana", ImapAppender(settings.imap))
     assert again["status"] == "sent"
     assert len(smtp_server.messages) == 1
     assert next(file_store.db["messages"].rows_where("direction = 'outbound' and draft_id = ?", [draft_id]))

@@ -171,7 +171,8 @@ def test_pauses(store, ledger, settings, no_quiet_policy, pause, expected):
 def test_one_draft_consolidates_every_overdue_invoice(store, ledger, settings, policy):
     today = pin(MONDAY)
     ledger.customer("C1")
-    numbers = [ledger.invoice("C1", today - timedelta(days=d), amount=a) for d, a in ((70, "100.00"), (40, "250.50"), (12, "1000.00"))]
+    ages = ((70, "100.00"), (40, "250.50"), (12, "1000.00"))
+    numbers = [ledger.invoice("C1", today - timedelta(days=d), amount=a) for d, a in ages]
     ledger.invoice("C1", today + timedelta(days=10))  # not due: left out
     plan_day(store, policy, settings, today)
     (row,) = drafts(store)
