@@ -26,7 +26,7 @@ thread or drop the second. At most once, never silently twice.
 
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime, formataddr, parseaddr
 
 from copilot import cadence, clock
 from copilot.config import Settings
@@ -117,16 +117,17 @@ def _record_sent(store: Store, row: dict, msg: EmailMessage, actor: str, channel
     return sent
 
 
-def _record_outbound(store: Store, row: dict, msg: EmailMessage | None, sent_at: str) -> None:
+def _record_outbound(store: Store, row: dict, msg: EmailMessage, sent_at: str) -> None:
+    """The sent mail as an outbound message, so intake can match replies to it by In-Reply-To."""
     if next(store.db["messages"].rows_where("direction = 'outbound' and message_id = ?", [row["message_id"]]), None):
         return
-    body = msg.get_content() if msg is not None else row["body"]
+    from_name, from_addr = parseaddr(str(msg["From"]))
     store.db["messages"].insert({
         "direction": "outbound", "mailbox": "outbox", "message_id": row["message_id"],
         "dedupe_key": f"outbound:{row['message_id']}", "in_reply_to": row.get("in_reply_to"),
         "references_json": row.get("references_json"), "subject": row["subject"],
-        "from_addr": str(msg["From"]) if msg is not None else None, "to_json": row["to_json"], "cc_json": row["cc_json"],
-        "sent_at": sent_at, "received_at": sent_at, "text_full": body, "text_reply": row["body"],
+        "from_addr": from_addr.lower(), "from_name": from_name, "to_json": row["to_json"], "cc_json": row["cc_json"],
+        "sent_at": sent_at, "received_at": sent_at, "text_full": msg.get_content(), "text_reply": row["body"],
         "customer_id": row["customer_id"], "invoice_numbers_json": row["invoice_numbers_json"],
         "status": "sent", "draft_id": row["id"], "created_at": sent_at,
     })  # fmt: skip
@@ -208,7 +209,7 @@ def reconcile_draft(store: Store, row: dict, actor: str, appender: Appender | No
                   "edit_distance": edit_distance(row["original_body"], row["body"])}  # fmt: skip
         with store.transaction():
             store.db["drafts"].update(row["id"], change)
-            _record_outbound(store, row, None, now)
+            _record_outbound(store, row, build_message(row, settings), now)
             _audit_send(store, {**row, **change}, actor, "reconcile", "sent", f"found {mid} in {where}; not resent")
         return {**row, **change}
     return _fail(store, row, actor, "reconcile",

@@ -83,6 +83,7 @@ def test_send_sets_our_headers_copies_the_owner_and_files_a_copy(store, policy, 
 
     outbound = next(store.db["messages"].rows_where("direction = 'outbound' and message_id = ?", [row["message_id"]]))
     assert outbound["customer_id"] == "C1" and outbound["draft_id"] == draft_id
+    assert (outbound["from_addr"], outbound["from_name"]) == ("ar@ourco.example", "Our Co AR")
     assert row["edit_distance"] == len("\n\nThanks for your patience.")
     sends = [e for e in store.audit_events("draft", draft_id) if e["action"].startswith("send_")]
     assert [e["action"] for e in sends] == ["send_started", "send_sent"]
@@ -214,3 +215,17 @@ def test_auto_send_respects_the_contact_cap(store, policy, smtp_server):
     ledger.sent("L1", DAY)  # a colleague already mailed this contact today
     assert send_auto_drafts(store, SmtpSender(settings.smtp), settings, policy) == []
     assert smtp_server.messages == []
+
+
+def test_a_reply_to_our_mail_is_matched_by_its_in_reply_to(store, policy, smtp_server):
+    from copilot.matching import MatchInput, match_message
+
+    settings = smtp_settings(smtp_server)
+    draft_id = planned(store, settings, policy, days=35, thread=False)
+    approve_draft(store, draft_id, "dana", policy=policy)
+    row = send_draft(store, draft_id, SmtpSender(settings.smtp), settings, "dana")
+    reply = MatchInput(references=[row["message_id"]], subject="Re: " + row["subject"], texts=["Paying Friday."],
+                       from_addr="someone.new@elsewhere.example")  # fmt: skip
+    match = match_message(store, reply)
+    assert (match.customer_id, match.rule) == ("C1", "reply_header")
+    assert match.invoice_numbers == loads(row["invoice_numbers_json"])
