@@ -278,6 +278,7 @@ def _decide(led: _Ledger, customer: dict, as_of: date, policy: Policy) -> _Candi
     if cid in led.busy:
         return "open draft: one is already waiting or was planned today"
     request = led.requests.get(cid)
+    # A reply to the customer's own question is not dunning: it goes out even while reminders are paused.
     if request and invoices:
         contact = _contact_for(led, cid, request["from_addr"]) or {"email": request["from_addr"], "name": None}
         wanted = set(loads(request["invoice_numbers_json"], []))

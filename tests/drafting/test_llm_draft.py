@@ -147,3 +147,13 @@ def _policy():
     from copilot.policy import default_policy
 
     return default_policy()
+
+
+def test_llm_mode_without_a_model_is_a_configuration_error(store, settings):
+    from copilot.errors import ConfigError
+
+    settings.drafting.generator = "llm"
+    with pytest.raises(ConfigError, match="no LLM is configured"):
+        compose_draft(store, facts(1), _policy(), settings)
+    settings.drafting.generator = "auto"
+    assert compose_draft(store, facts(1), _policy(), settings).generator == "template"
