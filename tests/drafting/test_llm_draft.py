@@ -123,7 +123,7 @@ def test_regenerate_asks_the_model_for_the_tone(store, ledger, settings, policy)
     settings.drafting.generator = "llm"
     recorder = model("Subject: s\n\nINV-2026-0343: USD 500.00. https://pay.example.test/INV-2026-0343")
     row = regenerate_draft(store, draft_id, "dana", "warmer", policy=policy, settings=settings, chat_model=recorder)
-    assert row["generator"] == "llm" and "make it warmer" in recorder.seen[0][1].content
+    assert row["generator"] == "llm" and "Draft kind: reminder (make it warmer than usual)\n" in recorder.seen[0][1].content
 
 
 def test_the_prompt_renders_for_every_kind():
@@ -135,6 +135,7 @@ def test_the_prompt_renders_for_every_kind():
 
 def test_parse_reply_strips_fences_and_sign_offs():
     assert parse_reply("```\nSubject: Hi\n\nBody line\n\nBest regards,\nSam\n```") == ("Hi", "Body line")
+    assert parse_reply("Draft:\nBetreff: Erinnerung\nText") == ("Erinnerung", "Text")
 
 
 def test_facts_round_trip_through_the_draft_row():
