@@ -27,8 +27,9 @@ def _appender(app: App) -> Appender | None:
 @main.command("plan")
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Plan for this day instead of today.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--auto-send", is_flag=True, help="Then send the Tier 1 drafts the policy lets go out without a person.")
 @pass_app
-def plan(app: App, day: datetime | None, as_json: bool) -> None:
+def plan(app: App, day: datetime | None, as_json: bool, auto_send: bool) -> None:
     """Create today's drafts: one per customer that needs a touch (safe to run twice)."""
     settings = app.settings
     as_of: date = day.date() if day else clock.today()
@@ -37,6 +38,11 @@ def plan(app: App, day: datetime | None, as_json: bool) -> None:
     with tqdm(desc="Drafting", unit=" drafts", disable=None, leave=False) as bar:
         result = plan_day(app.store, app.policy, settings, as_of, progress=bar.update)
     summary = result.summary()
+    if auto_send and result.auto_send:
+        sender = make_sender(settings.smtp, settings.outbox_dir)
+        sent = send_auto_drafts(app.store, sender, settings, app.policy, _appender(app))
+        summary["auto_sent"] = sum(1 for r in sent if r["status"] == "sent")
+        summary["auto_send_failed"] = [r["id"] for r in sent if r["status"] != "sent"]
     if as_json:
         click.echo(json.dumps(summary, indent=2))
         return
@@ -51,6 +57,8 @@ def plan(app: App, day: datetime | None, as_json: bool) -> None:
         click.echo("  by tier: " + ", ".join(f"T{t}: {n}" for t, n in summary["by_tier"].items()))
     if summary["skipped"]:
         click.echo("Skipped: " + ", ".join(f"{reason} {n}" for reason, n in summary["skipped"].items()))
+    if "auto_sent" in summary:
+        click.echo(f"Auto-sent: {summary['auto_sent']}; failed: {summary['auto_send_failed'] or 'none'}")
 
 
 @main.group("drafts")

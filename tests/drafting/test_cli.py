@@ -1,11 +1,14 @@
 """The command-line flow a collector uses without the web UI: plan, list, show, edit, approve, reject, send."""
 
+from datetime import date
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from copilot.cli import main
 from copilot.resources import demo_data_dir
+from copilot.store import Store
+from tests.drafting.conftest import Ledger
 
 
 def run(*args: str) -> str:
@@ -40,3 +43,16 @@ def test_plan_review_and_send_from_the_command_line(tmp_path: Path, monkeypatch)
     assert "#2 " in run("drafts", "list", "--status", "sent")
     refused = CliRunner().invoke(main, ["--db", "cli.db", "drafts", "send", "3"])
     assert refused.exit_code == 1 and "rejected" in refused.output
+
+
+def test_plan_can_auto_send_long_tail_tier_one(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("COPILOT_OUTBOX_DIR", str(tmp_path / "outbox"))
+    with Store.open("cli.db") as db:
+        seeded = Ledger(db)
+        for cid, segment in (("L1", "long-tail"), ("M1", "mid-market")):
+            seeded.customer(cid, segment)
+            seeded.invoice(cid, date(2026, 11, 11))  # day 5 on the 16th: a Tier 1 touch
+    out = run("plan", "--auto-send")
+    assert "Auto-sent: 1; failed: none" in out
+    (eml,) = (tmp_path / "outbox").glob("*.eml")
+    assert "To: ap@l1.example" in eml.read_text()
