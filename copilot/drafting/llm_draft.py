@@ -134,13 +134,11 @@ def parse_reply(text: str) -> tuple[str, str]:
     """Split the model's answer into subject and body, dropping code fences and any sign-off it added."""
     head = text.strip().strip("`").strip().splitlines()
     # Small models sometimes put a word or two before the subject; look at the first few lines only.
-    for i, line in enumerate(head[:4]):
-        match = _SUBJECT.match(line)
-        if match:
-            break
-    else:
+    found = next(((n, m) for n, m in enumerate(map(_SUBJECT.match, head[:4])) if m), None)
+    if found is None:
         raise LlmDraftError("the answer has no 'Subject:' line at the top")
-    lines = "\n".join(head[i + 1 :]).strip().splitlines()
+    at, match = found
+    lines = "\n".join(head[at + 1 :]).strip().splitlines()
     for i, line in enumerate(lines):
         if _SIGN_OFF.match(line.strip()) and i >= len(lines) - 6:
             lines = lines[:i]
