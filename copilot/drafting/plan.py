@@ -280,7 +280,9 @@ def _decide(led: _Ledger, customer: dict, as_of: date, policy: Policy) -> _Candi
     request = led.requests.get(cid)
     # A reply to the customer's own question is not dunning: it goes out even while reminders are paused.
     if request and invoices:
-        contact = _contact_for(led, cid, request["from_addr"]) or {"email": request["from_addr"], "name": None}
+        # Answer the person who asked, whether or not they are a billing contact.
+        known = [c for c in led.contacts.get(cid, []) if c["email"].lower() == (request["from_addr"] or "").lower()]
+        contact = known[0] if known else {"email": request["from_addr"], "name": None}
         wanted = set(loads(request["invoice_numbers_json"], []))
         chosen = [i for i in invoices if i["number"] in wanted] or invoices
         return _Candidate(customer, Touch("request_reply", overdue_tier(chosen, as_of, policy), chosen), contact,

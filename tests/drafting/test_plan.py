@@ -307,3 +307,14 @@ def test_pre_plan_hooks_run_first(store, ledger, settings, policy, monkeypatch):
     monkeypatch.setattr(plan_module, "PRE_PLAN_HOOKS", [lambda *args: calls.append(args[-1])])
     plan_day(store, policy, settings, pin(MONDAY))
     assert calls == [MONDAY]
+
+
+def test_a_request_from_someone_outside_the_billing_contacts_is_answered_to_them(store, ledger, settings, policy):
+    today = pin(MONDAY)
+    ledger.customer("C1")
+    ledger.invoice("C1", today - timedelta(days=3))
+    _inbound(store, "C1", "controller@c1.example", "<req-2@c1.example>", "request", "statement")
+    plan_day(store, policy, settings, today)
+    (row,) = drafts(store)
+    assert loads(row["to_json"]) == ["controller@c1.example"]
+    assert "statement of everything currently open" in row["body"]
