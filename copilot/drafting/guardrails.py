@@ -123,39 +123,45 @@ def _blank(text: str, pattern: re.Pattern[str]) -> str:
     return pattern.sub(lambda m: " " * len(m.group(0)), text)
 
 
-def found_dates(text: str) -> list[tuple[str, set[date]]]:
-    """Each full date in the text with the days it can mean (a numeric d/m/y reads two ways)."""
-    out: list[tuple[str, set[date]]] = []
-
-    def add(raw: str, candidates: list[tuple[int, int, int]]) -> None:
-        days = set()
-        for y, m, d in candidates:
-            try:
-                days.add(date(y, m, d))
-            except ValueError:
-                pass
-        out.append((raw, days))
-
+def _date_matches(text: str) -> list[tuple[re.Match[str], list[tuple[int, int, int]]]]:
+    """Every full date with its (year, month, day) readings; a numeric d/m/y reads two ways."""
+    out: list[tuple[re.Match[str], list[tuple[int, int, int]]]] = []
     for m in _ISO_DATE.finditer(text):
-        add(m.group(0), [(int(m.group(1)), int(m.group(2)), int(m.group(3)))])
+        out.append((m, [(int(m.group(1)), int(m.group(2)), int(m.group(3)))]))
     for m in _NUM_DATE.finditer(text):
         a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
-        add(m.group(0), [(y, b, a), (y, a, b)])
+        out.append((m, [(y, b, a), (y, a, b)]))
     for m in _DAY_MONTH_YEAR.finditer(text):
         if m.group(2).lower() in MONTHS:
-            add(m.group(0), [(int(m.group(3)), MONTHS[m.group(2).lower()], int(m.group(1)))])
+            out.append((m, [(int(m.group(3)), MONTHS[m.group(2).lower()], int(m.group(1)))]))
     for m in _MONTH_DAY_YEAR.finditer(text):
         if m.group(1).lower() in MONTHS:
-            add(m.group(0), [(int(m.group(3)), MONTHS[m.group(1).lower()], int(m.group(2)))])
+            out.append((m, [(int(m.group(3)), MONTHS[m.group(1).lower()], int(m.group(2)))]))
     return out
 
 
-def _without_dates(text: str) -> str:
-    for pattern in (_ISO_DATE, _NUM_DATE):
-        text = _blank(text, pattern)
-    for pattern, month in ((_DAY_MONTH_YEAR, 2), (_MONTH_DAY_YEAR, 1)):
-        text = pattern.sub(lambda m, g=month: " " * len(m.group(0)) if m.group(g).lower() in MONTHS else m.group(0), text)
-    return text
+def _days(readings: list[tuple[int, int, int]]) -> set[date]:
+    days = set()
+    for y, m, d in readings:
+        try:
+            days.add(date(y, m, d))
+        except ValueError:
+            pass
+    return days
+
+
+def found_dates(text: str) -> list[tuple[str, set[date]]]:
+    """Each full date in the text with the days it can mean."""
+    return [(m.group(0), _days(readings)) for m, readings in _date_matches(text)]
+
+
+def _split_dates(text: str) -> tuple[list[tuple[str, set[date]]], str]:
+    """The dates in the text, and the text with them blanked out (so their digits are not read as money)."""
+    matches = _date_matches(text)
+    chars = list(text)
+    for m, _ in matches:
+        chars[m.start() : m.end()] = " " * (m.end() - m.start())
+    return [(m.group(0), _days(readings)) for m, readings in matches], "".join(chars)
 
 
 def found_amounts(text: str) -> list[tuple[str, frozenset[str] | None, Decimal]]:
@@ -206,10 +212,11 @@ def check_draft(subject: str, body: str, facts: DraftFacts, max_chars: int) -> l
     for number in known:
         scrubbed = scrubbed.replace(number, " " * len(number))
     allowed_dates = facts.allowed_dates()
-    for raw, days in found_dates(scrubbed):
+    dates, undated = _split_dates(scrubbed)
+    for raw, days in dates:
         if days and not days & allowed_dates:
             flags.append(Flag("date", f"{raw!r} is not a date from the ledger or the policy"))
-    flags += _amount_flags(_without_dates(scrubbed), facts)
+    flags += _amount_flags(undated, facts)
     for link in facts.payment_links():
         if link not in text:
             flags.append(Flag("payment_link", f"the payment link {link} is missing"))
