@@ -87,3 +87,12 @@ def test_edit_distance_between_draft_and_sent_text_is_recorded(store, policy, se
 def test_unknown_draft_is_reported(store):
     with pytest.raises(NotFound):
         reject_draft(store, 999, "dana", "nope")
+
+
+def test_editing_a_failed_draft_needs_a_new_approval(store, policy, settings, draft, tmp_path):
+    approve_draft(store, draft["id"], "dana", policy=policy)
+    store.db["drafts"].update(draft["id"], {"status": "failed", "last_error": "SMTP delivery failed: 451"})
+    row = edit_draft(store, draft["id"], "dana", body=draft["body"] + "\nThanks!", policy=policy)
+    assert row["status"] == "draft"
+    with pytest.raises(InvalidTransition, match="approve it"):
+        send_draft(store, draft["id"], FolderSender(tmp_path / "out"), settings, "dana")
