@@ -49,7 +49,11 @@ def plan(app: App, day: datetime | None, as_json: bool, auto_send: bool) -> None
     if result.quiet_day:
         click.echo(f"{as_of.isoformat()} is a quiet day in the policy: no drafts planned.")
         return
-    click.echo(f"Plan for {as_of.isoformat()}: {len(result.created)} draft(s) created, {summary['auto_send']} marked for "
+    if not result.customers:
+        click.echo(f"Plan for {as_of.isoformat()}: no open invoices in the ledger (load one with `copilot import invoices`).")
+        return
+    click.echo(f"Plan for {as_of.isoformat()}: {result.customers} customer(s) with open invoices; "
+               f"{len(result.created)} draft(s) created, {summary['auto_send']} marked for "
                f"auto-send, {summary['flagged']} flagged by guardrails, {result.expired} expired.")  # fmt: skip
     for kind, n in summary["by_kind"].items():
         click.echo(f"  {kind:<15} {n}")

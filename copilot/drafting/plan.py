@@ -54,6 +54,7 @@ class Touch:
 class PlanResult:
     as_of: date
     quiet_day: bool = False
+    customers: int = 0  # customers with open invoices that were considered
     created: list[int] = field(default_factory=list)
     auto_send: list[int] = field(default_factory=list)
     flagged: list[int] = field(default_factory=list)
@@ -66,6 +67,7 @@ class PlanResult:
         return {
             "date": self.as_of.isoformat(),
             "quiet_day": self.quiet_day,
+            "customers_considered": self.customers,
             "drafts_created": len(self.created),
             "by_kind": dict(sorted(self.by_kind.items())),
             "by_tier": {str(k): v for k, v in sorted(self.by_tier.items())},
@@ -340,6 +342,7 @@ def plan_day(
         result.quiet_day = True
         return result
     led = _read(store, as_of, policy)
+    result.customers = len(led.invoices)
     candidates: list[_Candidate] = []
     for cid in sorted(led.invoices):
         customer = led.customers[cid]
