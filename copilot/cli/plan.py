@@ -27,8 +27,9 @@ def _appender(app: App) -> Appender | None:
 @main.command("plan")
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Plan for this day instead of today.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--auto-send", is_flag=True, help="Then send the Tier 1 drafts the policy lets go out without a person.")
 @pass_app
-def plan(app: App, day: datetime | None, as_json: bool) -> None:
+def plan(app: App, day: datetime | None, as_json: bool, auto_send: bool) -> None:
     """Create today's drafts: one per customer that needs a touch (safe to run twice)."""
     settings = app.settings
     as_of: date = day.date() if day else clock.today()
@@ -37,13 +38,22 @@ def plan(app: App, day: datetime | None, as_json: bool) -> None:
     with tqdm(desc="Drafting", unit=" drafts", disable=None, leave=False) as bar:
         result = plan_day(app.store, app.policy, settings, as_of, progress=bar.update)
     summary = result.summary()
+    if auto_send and result.auto_send:
+        sender = make_sender(settings.smtp, settings.outbox_dir)
+        sent = send_auto_drafts(app.store, sender, settings, app.policy, _appender(app))
+        summary["auto_sent"] = sum(1 for r in sent if r["status"] == "sent")
+        summary["auto_send_failed"] = [r["id"] for r in sent if r["status"] != "sent"]
     if as_json:
         click.echo(json.dumps(summary, indent=2))
         return
     if result.quiet_day:
         click.echo(f"{as_of.isoformat()} is a quiet day in the policy: no drafts planned.")
         return
-    click.echo(f"Plan for {as_of.isoformat()}: {len(result.created)} draft(s) created, {summary['auto_send']} marked for "
+    if not result.customers:
+        click.echo(f"Plan for {as_of.isoformat()}: no open invoices in the ledger (load one with `copilot import invoices`).")
+        return
+    click.echo(f"Plan for {as_of.isoformat()}: {result.customers} customer(s) with open invoices; "
+               f"{len(result.created)} draft(s) created, {summary['auto_send']} marked for "
                f"auto-send, {summary['flagged']} flagged by guardrails, {result.expired} expired.")  # fmt: skip
     for kind, n in summary["by_kind"].items():
         click.echo(f"  {kind:<15} {n}")
@@ -51,6 +61,8 @@ def plan(app: App, day: datetime | None, as_json: bool) -> None:
         click.echo("  by tier: " + ", ".join(f"T{t}: {n}" for t, n in summary["by_tier"].items()))
     if summary["skipped"]:
         click.echo("Skipped: " + ", ".join(f"{reason} {n}" for reason, n in summary["skipped"].items()))
+    if "auto_sent" in summary:
+        click.echo(f"Auto-sent: {summary['auto_sent']}; failed: {summary['auto_send_failed'] or 'none'}")
 
 
 @main.group("drafts")
@@ -63,7 +75,7 @@ def drafts() -> None:
 @pass_app
 def list_drafts(app: App, status: str | None) -> None:
     """List drafts, newest first."""
-    app.settings
+    _ = app.settings  # pins the clock when a date is set
     expire_drafts(app.store, "cli")
     where, args = ("status = ?", [status]) if status else (None, [])
     rows = list(app.store.db["drafts"].rows_where(where, args, order_by="id desc", limit=200))
@@ -124,7 +136,7 @@ def edit(app: App, draft_id: int, subject: str | None, body_file: Path | None, u
 @pass_app
 def approve(app: App, draft_id: int, override_reason: str | None, user: str) -> None:
     """Approve a draft for sending."""
-    app.settings
+    _ = app.settings  # pins the clock when a date is set
     approve_draft(app.store, draft_id, user, policy=app.policy, override_reason=override_reason)
     click.echo(f"Draft #{draft_id} approved.")
 
@@ -136,7 +148,7 @@ def approve(app: App, draft_id: int, override_reason: str | None, user: str) -> 
 @pass_app
 def reject(app: App, draft_id: int, reason: str, user: str) -> None:
     """Reject a draft with a reason."""
-    app.settings
+    _ = app.settings  # pins the clock when a date is set
     reject_draft(app.store, draft_id, user, reason)
     click.echo(f"Draft #{draft_id} rejected.")
 

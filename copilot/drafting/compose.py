@@ -32,10 +32,11 @@ def _tagged(flags: list[Flag], source: str) -> list[dict]:
 
 
 def use_llm(settings: Settings, chat_model: BaseChatModel | None) -> bool:
+    """`llm` always (a missing model is then a configuration error), `auto` when a model is configured."""
     mode = settings.drafting.generator
     if mode == "template":
         return False
-    return chat_model is not None or settings.llm.configured
+    return mode == "llm" or chat_model is not None or settings.llm.configured
 
 
 def compose_draft(

@@ -14,4 +14,6 @@ def plan_demo_day(store: Store, policy: Policy, result: DemoResult) -> None:
     kinds = ", ".join(f"{n} {k}" for k, n in summary["by_kind"].items()) or "none"
     tiers = ", ".join(f"T{t}: {n}" for t, n in summary["by_tier"].items()) or "-"
     result.notes.append(f"drafts: {len(plan.created)} planned for {result.today.isoformat()} ({kinds}; {tiers}); "
-                        f"{summary['auto_send']} may go out automatically; review with `copilot drafts list`")  # fmt: skip
+                        f"{summary['auto_send']} may go out automatically")  # fmt: skip
+    result.notes.append(f"drafts: review them with `copilot --db {result.db_path} --today {result.today.isoformat()} "
+                        "drafts list` (the demo's clock keeps them from expiring)")  # fmt: skip

@@ -32,7 +32,8 @@ SYMBOLS: dict[str, frozenset[str]] = {
     "¥": frozenset({"JPY", "CNY"}),
     "CHF": frozenset({"CHF"}),
 }
-_CUR = "|".join(sorted((re.escape(s) for s in [*SYMBOLS, *CURRENCIES]), key=len, reverse=True))
+# Currency codes are matched as any three capitals and then looked up, which keeps the scan fast.
+_CUR = r"US\$|[$€£¥]|[A-Z]{3}"
 # A number with optional thousands groups (",", ".", "'", space or no-break space) and decimals.
 _NUM = r"\d{1,3}(?:[,.'\u00a0\u202f ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
 _AMOUNT_BEFORE = re.compile(rf"(?<![A-Za-z])(?P<cur>{_CUR})\s?(?P<num>{_NUM})(?![\d%])")
@@ -55,13 +56,13 @@ for _names in (
 ):
     for _i, _m in enumerate(_names.split(), start=1):
         MONTHS.setdefault(_m, _i)
-_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+_MONTH = r"[^\W\d_]{3,10}"  # any word; looked up in MONTHS afterwards
 _DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th|er)?\.?\s+(?:de\s+)?({_MONTH})\.?\s+(?:de\s+)?(\d{{4}})\b", re.I)
 _MONTH_DAY_YEAR = re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I)
 
 PLACEHOLDERS = re.compile(
     r"\{\{|\}\}|\{%|%\}|\[\s*[A-Z][A-Z _]{1,30}\s*\]|<\s*(?:insert|name|your|customer|amount|date)\b|\{[a-z_]+\}"
-    r"|\bXXX+\b|\bTBD\b|\bTODO\b|lorem ipsum|%s\b",
+    r"|(?-i:\bXXX+\b|\bTBD\b|\bTODO\b)|lorem ipsum|%s\b",
     re.I,
 )
 
@@ -122,47 +123,59 @@ def _blank(text: str, pattern: re.Pattern[str]) -> str:
     return pattern.sub(lambda m: " " * len(m.group(0)), text)
 
 
-def found_dates(text: str) -> list[tuple[str, set[date]]]:
-    """Each full date in the text with the days it can mean (a numeric d/m/y reads two ways)."""
-    out: list[tuple[str, set[date]]] = []
-
-    def add(raw: str, candidates: list[tuple[int, int, int]]) -> None:
-        days = set()
-        for y, m, d in candidates:
-            try:
-                days.add(date(y, m, d))
-            except ValueError:
-                pass
-        out.append((raw, days))
-
+def _date_matches(text: str) -> list[tuple[re.Match[str], list[tuple[int, int, int]]]]:
+    """Every full date with its (year, month, day) readings; a numeric d/m/y reads two ways."""
+    out: list[tuple[re.Match[str], list[tuple[int, int, int]]]] = []
     for m in _ISO_DATE.finditer(text):
-        add(m.group(0), [(int(m.group(1)), int(m.group(2)), int(m.group(3)))])
+        out.append((m, [(int(m.group(1)), int(m.group(2)), int(m.group(3)))]))
     for m in _NUM_DATE.finditer(text):
         a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
-        add(m.group(0), [(y, b, a), (y, a, b)])
+        out.append((m, [(y, b, a), (y, a, b)]))
     for m in _DAY_MONTH_YEAR.finditer(text):
-        add(m.group(0), [(int(m.group(3)), MONTHS[m.group(2).lower()], int(m.group(1)))])
+        if m.group(2).lower() in MONTHS:
+            out.append((m, [(int(m.group(3)), MONTHS[m.group(2).lower()], int(m.group(1)))]))
     for m in _MONTH_DAY_YEAR.finditer(text):
-        add(m.group(0), [(int(m.group(3)), MONTHS[m.group(1).lower()], int(m.group(2)))])
+        if m.group(1).lower() in MONTHS:
+            out.append((m, [(int(m.group(3)), MONTHS[m.group(1).lower()], int(m.group(2)))]))
     return out
 
 
-def _without_dates(text: str) -> str:
-    for pattern in (_ISO_DATE, _NUM_DATE, _DAY_MONTH_YEAR, _MONTH_DAY_YEAR):
-        text = _blank(text, pattern)
-    return text
+def _days(readings: list[tuple[int, int, int]]) -> set[date]:
+    days = set()
+    for y, m, d in readings:
+        try:
+            days.add(date(y, m, d))
+        except ValueError:
+            pass
+    return days
+
+
+def found_dates(text: str) -> list[tuple[str, set[date]]]:
+    """Each full date in the text with the days it can mean."""
+    return [(m.group(0), _days(readings)) for m, readings in _date_matches(text)]
+
+
+def _split_dates(text: str) -> tuple[list[tuple[str, set[date]]], str]:
+    """The dates in the text, and the text with them blanked out (so their digits are not read as money)."""
+    matches = _date_matches(text)
+    chars = list(text)
+    for m, _ in matches:
+        chars[m.start() : m.end()] = " " * (m.end() - m.start())
+    return [(m.group(0), _days(readings)) for m, readings in matches], "".join(chars)
 
 
 def found_amounts(text: str) -> list[tuple[str, frozenset[str] | None, Decimal]]:
     """Money in the text as (raw, possible currencies or None when unstated, value)."""
     out: list[tuple[str, frozenset[str] | None, Decimal]] = []
     for pattern in (_AMOUNT_BEFORE, _AMOUNT_AFTER):
-        for m in pattern.finditer(text):
+        found = [m for m in pattern.finditer(text) if m.group("cur") in SYMBOLS or m.group("cur") in CURRENCIES]
+        for m in found:
             value = parse_number(m.group("num"))
             if value is not None:
                 cur = m.group("cur")
-                out.append((m.group(0).strip(), SYMBOLS.get(cur, frozenset({cur.upper()})), value))
-        text = _blank(text, pattern)
+                out.append((m.group(0).strip(), SYMBOLS.get(cur, frozenset({cur})), value))
+        for m in reversed(found):
+            text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end():]
     for m in _AMOUNT_BARE.finditer(text):
         value = parse_number(m.group("num"))
         if value is not None:
@@ -199,10 +212,11 @@ def check_draft(subject: str, body: str, facts: DraftFacts, max_chars: int) -> l
     for number in known:
         scrubbed = scrubbed.replace(number, " " * len(number))
     allowed_dates = facts.allowed_dates()
-    for raw, days in found_dates(scrubbed):
+    dates, undated = _split_dates(scrubbed)
+    for raw, days in dates:
         if days and not days & allowed_dates:
             flags.append(Flag("date", f"{raw!r} is not a date from the ledger or the policy"))
-    flags += _amount_flags(_without_dates(scrubbed), facts)
+    flags += _amount_flags(undated, facts)
     for link in facts.payment_links():
         if link not in text:
             flags.append(Flag("payment_link", f"the payment link {link} is missing"))

@@ -36,6 +36,9 @@ _SIGN_OFF = re.compile(
 )
 
 
+_SUBJECT = re.compile(r"^\s*(?:subject|betreff|objet|asunto|oggetto|onderwerp)\s*:\s*(.+)$", re.I)
+
+
 class LlmDraftError(CopilotError):
     """The model did not produce a usable draft."""
 
@@ -129,12 +132,13 @@ def prompt_variables(facts: DraftFacts, tone: str, touches: list[str], replies: 
 
 def parse_reply(text: str) -> tuple[str, str]:
     """Split the model's answer into subject and body, dropping code fences and any sign-off it added."""
-    text = text.strip().strip("`").strip()
-    first, _, rest = text.partition("\n")
-    match = re.match(r"^\s*(?:subject|betreff|objet|asunto|oggetto|onderwerp)\s*:\s*(.+)$", first, re.I)
-    if not match:
-        raise LlmDraftError("the answer does not start with a 'Subject:' line")
-    lines = rest.strip().splitlines()
+    head = text.strip().strip("`").strip().splitlines()
+    # Small models sometimes put a word or two before the subject; look at the first few lines only.
+    found = next(((n, m) for n, m in enumerate(map(_SUBJECT.match, head[:4])) if m), None)
+    if found is None:
+        raise LlmDraftError("the answer has no 'Subject:' line at the top")
+    at, match = found
+    lines = "\n".join(head[at + 1 :]).strip().splitlines()
     for i, line in enumerate(lines):
         if _SIGN_OFF.match(line.strip()) and i >= len(lines) - 6:
             lines = lines[:i]

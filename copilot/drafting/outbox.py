@@ -24,10 +24,9 @@ the resend reuses the same Message-ID, so mail clients that saw the first copy
 thread or drop the second. At most once, never silently twice.
 """
 
-from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime, formataddr, parseaddr
 
 from copilot import cadence, clock
 from copilot.config import Settings
@@ -39,7 +38,7 @@ from copilot.errors import CopilotError, InvalidTransition, MailboxError, SendEr
 from copilot.pauses import active_pauses, is_paused
 from copilot.policy import Policy
 from copilot.sender import FolderSender, Sender, SmtpSender, new_message_id
-from copilot.store import Store, dumps, loads
+from copilot.store import Store, loads
 
 
 def channel_of(sender: Sender) -> str:
@@ -118,16 +117,17 @@ def _record_sent(store: Store, row: dict, msg: EmailMessage, actor: str, channel
     return sent
 
 
-def _record_outbound(store: Store, row: dict, msg: EmailMessage | None, sent_at: str) -> None:
+def _record_outbound(store: Store, row: dict, msg: EmailMessage, sent_at: str) -> None:
+    """The sent mail as an outbound message, so intake can match replies to it by In-Reply-To."""
     if next(store.db["messages"].rows_where("direction = 'outbound' and message_id = ?", [row["message_id"]]), None):
         return
-    body = msg.get_content() if msg is not None else row["body"]
+    from_name, from_addr = parseaddr(str(msg["From"]))
     store.db["messages"].insert({
         "direction": "outbound", "mailbox": "outbox", "message_id": row["message_id"],
         "dedupe_key": f"outbound:{row['message_id']}", "in_reply_to": row.get("in_reply_to"),
         "references_json": row.get("references_json"), "subject": row["subject"],
-        "from_addr": str(msg["From"]) if msg is not None else None, "to_json": row["to_json"], "cc_json": row["cc_json"],
-        "sent_at": sent_at, "received_at": sent_at, "text_full": body, "text_reply": row["body"],
+        "from_addr": from_addr.lower(), "from_name": from_name, "to_json": row["to_json"], "cc_json": row["cc_json"],
+        "sent_at": sent_at, "received_at": sent_at, "text_full": msg.get_content(), "text_reply": row["body"],
         "customer_id": row["customer_id"], "invoice_numbers_json": row["invoice_numbers_json"],
         "status": "sent", "draft_id": row["id"], "created_at": sent_at,
     })  # fmt: skip
@@ -201,15 +201,15 @@ def reconcile_draft(store: Store, row: dict, actor: str, appender: Appender | No
             if appender.contains(settings.imap.sent_folder, mid):
                 where = f"the {settings.imap.sent_folder} folder"
         except MailboxError as exc:
-            return _fail(store, row, actor, "reconcile",
-                         f"{UNKNOWN_DELIVERY}: interrupted while sending, and the Sent folder could not be searched ({exc})")  # fmt: skip
+            why = f"{UNKNOWN_DELIVERY}: interrupted while sending, and the Sent folder could not be searched ({exc})"
+            return _fail(store, row, actor, "reconcile", why)
     if where:
         now = clock.now_iso()
         change = {"status": "sent", "sent_at": now, "updated_at": now, "last_error": None,
                   "edit_distance": edit_distance(row["original_body"], row["body"])}  # fmt: skip
         with store.transaction():
             store.db["drafts"].update(row["id"], change)
-            _record_outbound(store, row, None, now)
+            _record_outbound(store, row, build_message(row, settings), now)
             _audit_send(store, {**row, **change}, actor, "reconcile", "sent", f"found {mid} in {where}; not resent")
         return {**row, **change}
     return _fail(store, row, actor, "reconcile",
@@ -273,10 +273,3 @@ def _sent_counts(store: Store, row: dict, today: date) -> tuple[int, int]:
         "select count(*) from drafts where status = 'sent' and customer_id = ? and substr(sent_at, 1, 10) between ? and ?",
         [row["customer_id"], week, day]).fetchone()[0]  # fmt: skip
     return contact, account
-
-
-def send_approved(store: Store, sender: Sender, settings: Settings, actor: str, appender: Appender | None = None,
-                  ids: Iterable[int] | None = None) -> list[dict]:  # fmt: skip
-    """Send every approved draft (or the given ones)."""
-    targets = list(ids) if ids is not None else [r["id"] for r in store.db["drafts"].rows_where("status = 'approved'", order_by="id")]
-    return [send_draft(store, i, sender, settings, actor, appender) for i in targets]

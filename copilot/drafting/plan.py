@@ -16,7 +16,7 @@ Running the plan twice on a day creates nothing new: a customer with an open dra
 Stale drafts past `drafting.expiry_hours` are expired first.
 """
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -29,6 +29,7 @@ from copilot.config import Settings
 from copilot.drafting.compose import compose_draft
 from copilot.drafting.facts import PromiseFact, RequestFact, build_facts
 from copilot.drafting.review import OPEN_STATUSES, expire_drafts
+from copilot.drafting.snapshot import Snapshot, day_of, read_snapshot
 from copilot.pauses import is_paused
 from copilot.policy import Policy
 from copilot.store import Store, dumps, loads
@@ -54,6 +55,7 @@ class Touch:
 class PlanResult:
     as_of: date
     quiet_day: bool = False
+    customers: int = 0  # customers with open invoices that were considered
     created: list[int] = field(default_factory=list)
     auto_send: list[int] = field(default_factory=list)
     flagged: list[int] = field(default_factory=list)
@@ -66,6 +68,7 @@ class PlanResult:
         return {
             "date": self.as_of.isoformat(),
             "quiet_day": self.quiet_day,
+            "customers_considered": self.customers,
             "drafts_created": len(self.created),
             "by_kind": dict(sorted(self.by_kind.items())),
             "by_tier": {str(k): v for k, v in sorted(self.by_tier.items())},
@@ -133,121 +136,6 @@ def recipients(customer: dict, contact: dict, others: list[dict], tier: int, pol
     return [contact["email"]], unique
 
 
-# -- reading the store in bulk (one query per table, so 3,000 customers plan in seconds) -----------
-
-
-def _group(rows, key: str) -> dict[str, list[dict]]:
-    out: dict[str, list[dict]] = defaultdict(list)
-    for row in rows:
-        out[row[key]].append(row)
-    return out
-
-
-def _day(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text[:10]) if text else None
-    except ValueError:
-        return None
-
-
-@dataclass
-class _Ledger:
-    customers: dict[str, dict]
-    invoices: dict[str, list[dict]]
-    contacts: dict[str, list[dict]]
-    pauses: dict[str, list[dict]]
-    last_touch: dict[str, date]
-    contact_today: Counter
-    account_week: Counter
-    busy: set[str]  # customers with an open draft or one planned today
-    latest_inbound: dict[str, dict]
-    requests: dict[str, dict]
-    broken: dict[str, dict]
-
-
-def _read(store: Store, as_of: date, policy: Policy) -> _Ledger:
-    db = store.db
-    day = as_of.isoformat()
-    invoices = [r for r in db.query("select * from invoices where status in ('open', 'partially_paid')")
-                if Decimal(r["open_balance"]) > 0]  # fmt: skip
-    pauses = db.query("select * from pauses where lifted_at is null and (until is null or until >= ?)", [day])
-    last_touch: dict[str, date] = {}
-    touches = db.query(
-        "select customer_id, sent_at from drafts where status = 'sent' "
-        "union all select customer_id, sent_at from messages where direction = 'outbound' and customer_id is not null"
-    )
-    contact_today: Counter = Counter()
-    account_week: Counter = Counter()
-    week = cadence.week_start(as_of)
-    for row in touches:
-        sent = _day(row["sent_at"])
-        if sent and sent <= as_of and sent > last_touch.get(row["customer_id"], date.min):
-            last_touch[row["customer_id"]] = sent
-    for row in db.query("select customer_id, contact_email, sent_at from drafts where status = 'sent'"):
-        sent = _day(row["sent_at"])
-        if sent == as_of:
-            contact_today[row["contact_email"]] += 1
-        if sent and week <= sent <= as_of:
-            account_week[row["customer_id"]] += 1
-    marks = ", ".join("?" * len(OPEN_STATUSES))
-    busy = {r["customer_id"] for r in db.query(
-        f"select distinct customer_id from drafts where status in ({marks}) or plan_date = ?", [*OPEN_STATUSES, day])}  # fmt: skip
-    latest: dict[str, dict] = {}
-    for row in db.query(
-        "select id, customer_id, message_id, subject, from_addr, references_json, sent_at, received_at, invoice_numbers_json "
-        "from messages where direction = 'inbound' and customer_id is not null and coalesce(is_auto_reply, 0) = 0 "
-        "order by coalesce(sent_at, received_at)"
-    ):
-        latest[row["customer_id"]] = row
-    return _Ledger(
-        customers={r["id"]: r for r in db.query("select * from customers")},
-        invoices=_group(invoices, "customer_id"),
-        contacts=_group(db.query("select * from contacts where status = 'ok' order by id"), "customer_id"),
-        pauses=_group(pauses, "customer_id"),
-        last_touch=last_touch,
-        contact_today=contact_today,
-        account_week=account_week,
-        busy=busy,
-        latest_inbound=latest,
-        requests=_open_requests(store),
-        broken=_broken_promises(store, as_of, policy),
-    )
-
-
-def _open_requests(store: Store) -> dict[str, dict]:
-    """The latest classified request per customer that no draft or sent mail answers yet."""
-    out: dict[str, dict] = {}
-    for row in store.db.query(
-        "select m.id, m.customer_id, m.message_id, m.subject, m.from_addr, m.references_json, m.sent_at, "
-        "m.invoice_numbers_json, c.request_kind from messages m "
-        "join classifications c on c.message_id = m.id and c.is_current = 1 and c.label = 'request' "
-        "where m.direction = 'inbound' and m.customer_id is not null "
-        "and not exists (select 1 from drafts d where d.in_reply_to = m.message_id) "
-        "and not exists (select 1 from messages o where o.direction = 'outbound' and o.in_reply_to = m.message_id) "
-        "order by coalesce(m.sent_at, m.received_at)"
-    ):
-        out[row["customer_id"]] = row
-    return out
-
-
-def _broken_promises(store: Store, as_of: date, policy: Policy) -> dict[str, dict]:
-    """Promises marked broken, or open ones whose grace period ended before today; the latest per customer."""
-    out: dict[str, dict] = {}
-    grace = timedelta(days=policy.routing.promise_grace_days)
-    for row in store.db.query("select * from promises where status in ('broken', 'open') order by id"):
-        promised = _day(row["promised_date"])
-        until = _day(row["grace_until"]) or (promised + grace if promised else None)
-        if row["status"] == "broken":
-            broken_on = _day(row["resolved_at"]) or (until + timedelta(days=1) if until else as_of)
-        elif until and until < as_of:
-            broken_on = until + timedelta(days=1)
-        else:
-            continue
-        if broken_on <= as_of:
-            out[row["customer_id"]] = {**row, "broken_on": broken_on}
-    return out
-
-
 # -- the plan ------------------------------------------------------------------------------------
 
 
@@ -261,7 +149,7 @@ class _Candidate:
     reply_to: dict | None = None  # the inbound message this draft continues
 
 
-def _contact_for(led: _Ledger, customer_id: str, prefer: str | None) -> dict | None:
+def _contact_for(led: Snapshot, customer_id: str, prefer: str | None) -> dict | None:
     contacts = led.contacts.get(customer_id, [])
     for c in contacts:
         if prefer and c["email"].lower() == prefer.lower():
@@ -269,7 +157,7 @@ def _contact_for(led: _Ledger, customer_id: str, prefer: str | None) -> dict | N
     return contacts[0] if contacts else None
 
 
-def _decide(led: _Ledger, customer: dict, as_of: date, policy: Policy) -> _Candidate | str:
+def _decide(led: Snapshot, customer: dict, as_of: date, policy: Policy) -> _Candidate | str:
     """One customer's touch today, or the reason there is none."""
     cid = customer["id"]
     invoices = led.invoices.get(cid, [])
@@ -278,13 +166,16 @@ def _decide(led: _Ledger, customer: dict, as_of: date, policy: Policy) -> _Candi
     if cid in led.busy:
         return "open draft: one is already waiting or was planned today"
     request = led.requests.get(cid)
+    # A reply to the customer's own question is not dunning: it goes out even while reminders are paused.
     if request and invoices:
-        contact = _contact_for(led, cid, request["from_addr"]) or {"email": request["from_addr"], "name": None}
+        # Answer the person who asked, whether or not they are a billing contact.
+        known = [c for c in led.contacts.get(cid, []) if c["email"].lower() == (request["from_addr"] or "").lower()]
+        contact = known[0] if known else {"email": request["from_addr"], "name": None}
         wanted = set(loads(request["invoice_numbers_json"], []))
         chosen = [i for i in invoices if i["number"] in wanted] or invoices
         return _Candidate(customer, Touch("request_reply", overdue_tier(chosen, as_of, policy), chosen), contact,
                           request=RequestFact(kind=request["request_kind"], subject=request["subject"],
-                                              received_on=_day(request["sent_at"])),
+                                              received_on=day_of(request["sent_at"])),
                           reply_to=request)  # fmt: skip
     if is_paused(pauses, None):
         return "paused: the account is on hold"
@@ -311,7 +202,7 @@ def _decide(led: _Ledger, customer: dict, as_of: date, policy: Policy) -> _Candi
         return "capped: contact or account cap reached"
     pfact = None
     if touch.kind == "broken_promise" and promise:
-        pfact = PromiseFact(promised_date=_day(promise["promised_date"]),
+        pfact = PromiseFact(promised_date=day_of(promise["promised_date"]),
                             amount=Decimal(promise["amount"]) if promise["amount"] else None,
                             currency=promise["currency"])  # fmt: skip
     reply_to = latest if touch.kind == "broken_promise" or (latest and latest["from_addr"] == contact["email"]) else None
@@ -336,7 +227,8 @@ def plan_day(
     if cadence.is_quiet_day(as_of, policy):
         result.quiet_day = True
         return result
-    led = _read(store, as_of, policy)
+    led = read_snapshot(store, as_of, policy)
+    result.customers = len(led.invoices)
     candidates: list[_Candidate] = []
     for cid in sorted(led.invoices):
         customer = led.customers[cid]
@@ -354,7 +246,7 @@ def plan_day(
     return result
 
 
-def _draft_row(store: Store, cand: _Candidate, led: _Ledger, as_of: date, policy: Policy, settings: Settings,
+def _draft_row(store: Store, cand: _Candidate, led: Snapshot, as_of: date, policy: Policy, settings: Settings,
                chat_model: BaseChatModel | None) -> dict:  # fmt: skip
     customer, touch = cand.customer, cand.touch
     facts = build_facts(kind=touch.kind, tier=touch.tier, customer=customer, contact=cand.contact,

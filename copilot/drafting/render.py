@@ -54,9 +54,14 @@ def environment() -> jinja2.Environment:
 def template_name(facts: DraftFacts) -> str:
     """The most specific template for the draft: a segment variant when one exists."""
     base = f"tier{facts.tier}" if facts.kind == "reminder" else facts.kind
-    names = environment().list_templates(filter_func=lambda n: n.startswith("email/"))
+    names = _email_templates()
     specific = f"email/{base}.{facts.segment}.txt.j2"
     return specific if specific in names else f"email/{base}.txt.j2"
+
+
+@lru_cache
+def _email_templates() -> frozenset[str]:
+    return frozenset(environment().list_templates(filter_func=lambda n: n.startswith("email/")))
 
 
 def render_draft(facts: DraftFacts, tone: str = "standard") -> Rendered:

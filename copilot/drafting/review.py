@@ -76,7 +76,7 @@ def unknown_delivery(row: dict) -> bool:
 
 def edit_draft(store: Store, draft_id: int, user: str, *, subject: str | None = None, body: str | None = None,
                policy: Policy | None = None) -> dict:  # fmt: skip
-    """Change the subject and/or body; an approved draft goes back to review."""
+    """Change the subject and/or body; an approved or failed draft goes back to review."""
     row = get_draft(store, draft_id)
     _require(row, EDITABLE, "edited")
     change: dict = {}
@@ -91,7 +91,7 @@ def edit_draft(store: Store, draft_id: int, user: str, *, subject: str | None = 
     if not change:
         return row
     change["guardrail_flags_json"] = dumps(current_flags({**row, **change}, policy or default_policy()))
-    if row["status"] == "approved":
+    if row["status"] in ("approved", "failed"):  # changed text needs a fresh approval before it goes out
         change |= {"status": "draft", "approved_by": None, "approved_at": None}
     return _change(store, row, change, user, "edited")
 
