@@ -95,10 +95,13 @@ def process_message(ctx: IntakeContext, mail: RawMail, loc: Location) -> Outcome
 
 
 def sync_folder(ctx: IntakeContext, mailbox: Mailbox, folder: str, stop: threading.Event | None = None,
-                lock: threading.Lock | None = None) -> IntakeStats:  # fmt: skip
-    """Process everything in `folder` above the cursor; resynchronise when UIDVALIDITY changed."""
+                lock: threading.Lock | None = None, stats: IntakeStats | None = None) -> IntakeStats:  # fmt: skip
+    """Process everything in `folder` above the cursor; resynchronise when UIDVALIDITY changed.
+
+    Counts go into `stats` as they happen, so a caller keeps them when the connection drops midway.
+    """
     lock = lock or threading.Lock()
-    stats = IntakeStats()
+    stats = stats if stats is not None else IntakeStats()
     uidvalidity = mailbox.select(folder)
     with lock:
         cursor = get_cursor(ctx, mailbox.name, folder)
@@ -217,10 +220,14 @@ class Poller:
                     mailbox.close()
 
     def _sync(self, mailbox: Mailbox, folder: str) -> None:
-        stats = sync_folder(self.ctx, mailbox, folder, self.stop, self._lock)
-        with self._lock:
-            self.stats.add(stats)
-            if self.on_stored is not None and stats.stored:
+        stats = IntakeStats()
+        try:
+            sync_folder(self.ctx, mailbox, folder, self.stop, self._lock, stats)
+        finally:
+            with self._lock:
+                self.stats.add(stats)
+        if self.on_stored is not None and stats.stored:
+            with self._lock:
                 self.on_stored(stats)
         if stats.stored or stats.quarantined or stats.duplicates:
             log.info("%s/%s: %d stored (%d unmatched), %d duplicates, %d quarantined", mailbox.name, folder,
