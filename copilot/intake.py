@@ -64,11 +64,12 @@ def get_cursor(ctx: IntakeContext, mailbox: str, folder: str) -> tuple[int, int]
 
 
 def set_cursor(ctx: IntakeContext, mailbox: str, folder: str, uidvalidity: int, last_uid: int) -> None:
-    ctx.store.db["mailbox_cursors"].upsert(
-        {"mailbox": mailbox, "folder": folder, "uidvalidity": uidvalidity, "last_uid": last_uid,
-         "updated_at": clock.now_iso()},
-        pk=("mailbox", "folder"),
-    )  # fmt: skip
+    ctx.store.conn.execute(
+        "insert into mailbox_cursors (mailbox, folder, uidvalidity, last_uid, updated_at) values (?, ?, ?, ?, ?) "
+        "on conflict (mailbox, folder) do update set uidvalidity = excluded.uidvalidity, "
+        "last_uid = excluded.last_uid, updated_at = excluded.updated_at",
+        [mailbox, folder, uidvalidity, last_uid, clock.now_iso()],
+    )
 
 
 # -- one message, one folder --------------------------------------------------
