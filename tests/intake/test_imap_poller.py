@@ -225,3 +225,17 @@ def test_wrong_password_is_a_clear_error(dovecot, imap_user, tmp_path, store):
     s = imap_settings(dovecot, imap_user, tmp_path, password="not-the-password")
     with pytest.raises(Exception, match="refused"):
         ImapMailbox(s.imap).open()
+
+
+def test_several_folders_and_mailboxes_are_polled(dovecot, imap_user, tmp_path, store):
+    other = dovecot.new_user()
+    dovecot.append(imap_user, replies(2, "inbox"))
+    dovecot.append(imap_user, replies(3, "ar"), folder="AR")
+    dovecot.append(other, replies(4, "second"))
+    s = imap_settings(dovecot, imap_user, tmp_path, folders=["INBOX", "AR"])
+    second = imap_settings(dovecot, other, tmp_path).imap.model_copy(update={"name": "second-desk"})
+    s = s.model_copy(update={"mailboxes": [second]})
+    stats = poller_for(s, store).run_once()
+    assert stats.stored == 9
+    by_place = dict(store.db.execute("select mailbox || '/' || folder, count(*) from messages group by 1").fetchall())
+    assert by_place == {f"{imap_user.name}@127.0.0.1/INBOX": 2, f"{imap_user.name}@127.0.0.1/AR": 3, "second-desk/INBOX": 4}
