@@ -142,7 +142,7 @@ def decode_header_value(raw: object) -> str:
     if "\n" in text:
         text = FOLD_RE.sub(" ", text)
     text = text.strip()
-    if any("\udc80" <= ch <= "\udcff" for ch in text):  # 8-bit bytes the parser kept as surrogates
+    if not text.isascii() and any("\udc80" <= ch <= "\udcff" for ch in text):  # 8-bit bytes kept as surrogates
         data = text.encode("ascii", "surrogateescape")
         try:
             text = data.decode("utf-8")
