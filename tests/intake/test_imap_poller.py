@@ -27,7 +27,6 @@ def flags_by_msgid(server, user, folder="INBOX") -> dict[str, tuple]:
         imap.select_folder(folder, readonly=True)
         uids = imap.search("ALL")
         data = imap.fetch(uids, ["FLAGS", "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"]) if uids else {}
-        imap.logout()
     out = {}
     for item in data.values():
         head = item[b"BODY[HEADER.FIELDS (MESSAGE-ID)]"].decode().split(":", 1)[1].strip()
@@ -158,13 +157,11 @@ def test_uidvalidity_change_resyncs_without_duplicates(dovecot, imap_user, tmp_p
         imap.delete_folder("AR")
         time.sleep(1.1)  # Dovecot derives a new UIDVALIDITY from the clock
         imap.create_folder("AR")
-        imap.logout()
     # The same five come back (reused UIDs, new UIDVALIDITY) plus two new ones, one without a Message-ID.
     no_id = b"From: x@customer.example\r\nSubject: no id\r\n\r\nWe paid.\r\n"
     dovecot.append(imap_user, [*first, replies(1, "uv-new")[0], no_id], folder="AR")
     with dovecot.client(imap_user) as imap:
         assert imap.folder_status("AR", ["UIDVALIDITY"])[b"UIDVALIDITY"] != old
-        imap.logout()
 
     stats = poller_for(s, store).run_once()
 
