@@ -58,9 +58,9 @@ def store_inbound(ctx: IntakeContext, raw: bytes, loc: Location) -> Outcome:
     """Parse and store one message (call inside a transaction); raise ParseError for quarantine."""
     parsed = parse_message(raw, ctx.limits)
     key = dedupe_key(parsed.message_id, parsed.raw_sha256)
-    existing = next(ctx.store.db["messages"].rows_where("dedupe_key = ?", [key], select="id"), None)
+    existing = ctx.store.conn.execute("select id from messages where dedupe_key = ?", [key]).fetchone()
     if existing:
-        return Outcome("duplicate", existing["id"])
+        return Outcome("duplicate", existing[0])
     auto = detect(parsed)
     refs = [*parsed.in_reply_to, *parsed.references]
     if auto and auto.original_message_id:
@@ -69,7 +69,7 @@ def store_inbound(ctx: IntakeContext, raw: bytes, loc: Location) -> Outcome:
     match = match_message(ctx.store, facts, ctx.ours)
     status = "pending" if match.matched else "unmatched"
     row = _message_row(parsed, loc, key, auto, match, status)
-    msg_id = ctx.store.db["messages"].insert(row).last_pk
+    msg_id = _insert(ctx.store, "messages", row)
     _keep_attachments(ctx, parsed, msg_id)
     ctx.store.audit(
         ctx.actor, "message", msg_id, "received",
@@ -117,6 +117,12 @@ def _message_row(parsed: ParsedMessage, loc: Location, key: str, auto: AutoReply
         "status": status,
         "created_at": clock.now_iso(),
     }
+
+
+def _insert(store: Store, table: str, row: dict) -> int:
+    # Plain SQL on the hot path: sqlite-utils re-reads the table schema on every insert.
+    sql = f"insert into {table} ({', '.join(row)}) values ({', '.join('?' * len(row))})"
+    return store.conn.execute(sql, list(row.values())).lastrowid
 
 
 def _keep_attachments(ctx: IntakeContext, parsed: ParsedMessage, msg_id: int) -> None:

@@ -64,11 +64,12 @@ def get_cursor(ctx: IntakeContext, mailbox: str, folder: str) -> tuple[int, int]
 
 
 def set_cursor(ctx: IntakeContext, mailbox: str, folder: str, uidvalidity: int, last_uid: int) -> None:
-    ctx.store.db["mailbox_cursors"].upsert(
-        {"mailbox": mailbox, "folder": folder, "uidvalidity": uidvalidity, "last_uid": last_uid,
-         "updated_at": clock.now_iso()},
-        pk=("mailbox", "folder"),
-    )  # fmt: skip
+    ctx.store.conn.execute(
+        "insert into mailbox_cursors (mailbox, folder, uidvalidity, last_uid, updated_at) values (?, ?, ?, ?, ?) "
+        "on conflict (mailbox, folder) do update set uidvalidity = excluded.uidvalidity, "
+        "last_uid = excluded.last_uid, updated_at = excluded.updated_at",
+        [mailbox, folder, uidvalidity, last_uid, clock.now_iso()],
+    )
 
 
 # -- one message, one folder --------------------------------------------------
@@ -95,10 +96,13 @@ def process_message(ctx: IntakeContext, mail: RawMail, loc: Location) -> Outcome
 
 
 def sync_folder(ctx: IntakeContext, mailbox: Mailbox, folder: str, stop: threading.Event | None = None,
-                lock: threading.Lock | None = None) -> IntakeStats:  # fmt: skip
-    """Process everything in `folder` above the cursor; resynchronise when UIDVALIDITY changed."""
+                lock: threading.Lock | None = None, stats: IntakeStats | None = None) -> IntakeStats:  # fmt: skip
+    """Process everything in `folder` above the cursor; resynchronise when UIDVALIDITY changed.
+
+    Counts go into `stats` as they happen, so a caller keeps them when the connection drops midway.
+    """
     lock = lock or threading.Lock()
-    stats = IntakeStats()
+    stats = stats if stats is not None else IntakeStats()
     uidvalidity = mailbox.select(folder)
     with lock:
         cursor = get_cursor(ctx, mailbox.name, folder)
@@ -217,10 +221,14 @@ class Poller:
                     mailbox.close()
 
     def _sync(self, mailbox: Mailbox, folder: str) -> None:
-        stats = sync_folder(self.ctx, mailbox, folder, self.stop, self._lock)
-        with self._lock:
-            self.stats.add(stats)
-            if self.on_stored is not None and stats.stored:
+        stats = IntakeStats()
+        try:
+            sync_folder(self.ctx, mailbox, folder, self.stop, self._lock, stats)
+        finally:
+            with self._lock:
+                self.stats.add(stats)
+        if self.on_stored is not None and stats.stored:
+            with self._lock:
                 self.on_stored(stats)
         if stats.stored or stats.quarantined or stats.duplicates:
             log.info("%s/%s: %d stored (%d unmatched), %d duplicates, %d quarantined", mailbox.name, folder,

@@ -89,9 +89,14 @@ class ImapMailbox:
         self._client = None
 
     def close(self) -> None:
-        if self._client is not None:
-            _quietly(self._client.logout)
-        self._drop()
+        """Log out; a connection that is already broken is just dropped."""
+        client, self._client = self._client, None
+        if client is None:
+            return
+        try:
+            client.logout()
+        except (*NETWORK_ERRORS, IMAPClientError):
+            _quietly(client.shutdown)
 
     # -- Mailbox protocol -----------------------------------------------------
     def select(self, folder: str) -> int:
