@@ -404,3 +404,11 @@ def m005_audit_users_llm(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
+
+
+@migration
+def m006_invoice_erp_balance(db: sqlite_utils.Database) -> None:
+    # The balance the ERP exported, kept apart from the balance after recorded payments,
+    # so a payment that the ERP already netted off is not counted twice.
+    db["invoices"].add_column("erp_open_balance", str)
+    db.execute("update invoices set erp_open_balance = open_balance")
