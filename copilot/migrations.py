@@ -412,3 +412,15 @@ def m006_invoice_erp_balance(db: sqlite_utils.Database) -> None:
     # so a payment that the ERP already netted off is not counted twice.
     db["invoices"].add_column("erp_open_balance", str)
     db.execute("update invoices set erp_open_balance = open_balance")
+
+
+@migration
+def m130_intake_attachments(db: sqlite_utils.Database) -> None:
+    # Bodies of small attachments (a remittance PDF); larger ones are only described in messages.attachments_json.
+    db["attachments"].create(
+        {"id": int, "message_id": int, "filename": str, "content_type": str, "size": int, "sha256": str,
+         "content": bytes, "created_at": str},
+        pk="id",
+        foreign_keys=[("message_id", "messages", "id")],
+    )  # fmt: skip
+    db["attachments"].create_index(["message_id"])
