@@ -228,8 +228,11 @@ _PAY_CUES = re.compile(
 _SENTENCE_END = re.compile(r"[.!?]\s|\n\s*\n")
 
 
-def extract_promise_date(text: str, sent_at: date | None) -> date | None:
-    """The date the customer commits to: a future date, the one written nearest a payment word."""
+def extract_promise_date(text: str, sent_at: date | None, require_cue: bool = False) -> date | None:
+    """The date the customer commits to: a future date, the one written nearest a payment word.
+
+    With `require_cue` the date must share a sentence with a payment word (for replies not labelled a promise).
+    """
     base = sent_at or clock.today()
     hits = [h for h in find_dates(text, base) if base <= h.day <= base + timedelta(days=400)]
     if not hits:
@@ -248,6 +251,8 @@ def extract_promise_date(text: str, sent_at: date | None) -> date | None:
 
     scored = [(distance(h), h) for h in hits]
     best = min(d for d, _ in scored)
+    if require_cue and (not cues or best >= 200):
+        return None
     # Several dates right by the commitment (an instalment plan): the first one falls due first.
     return min(h.day for d, h in scored if d < best + 30)
 
