@@ -310,7 +310,7 @@ _DISPUTE_REASONS: list[tuple[str, str]] = [
     ("not_delivered", r"never (received|delivered|arrived)|not (been )?delivered|nie geliefert|nicht geliefert|jamais (reçu|livré)|non livré|"
                       r"nunca (recibi|llegó)|no (hemos )?recibido|niet geleverd|nooit ontvangen"),
     ("damaged", r"damaged|defect|broken|faulty|beschädigt|defekt|endommag|défectueu|dañad|defectuos|beschadigd|kapot"),
-    ("quantity", r"quantit|units?\b|licen[cs]es|seats|menge|stück|quantité|cantidad|aantal"),
+    ("quantity", r"quantit|\d+ (units?|licen[cs]es|seats|pcs|pieces|hours|stück|lizenzen|horas|uren)|menge|quantité|cantidad|aantal"),
     ("tax", r"\bvat\b|\btax\b|mwst|ust\b|tva\b|\biva\b|\bbtw\b"),
     ("pricing", r"pric|rate|discount|quote|quoted|agreed|preis|rabatt|angebot|prix|tarif|remise|devis|precio|descuento|"
                 r"presupuesto|prijs|korting|offerte"),

@@ -128,8 +128,12 @@ def _threshold(probabilities: np.ndarray, truth: np.ndarray) -> float:
 
 def train(rows: list[TrainingRow], digest: str = "") -> TrainedModel:
     """Fit the label model and the frustrated model on labelled rows."""
-    if len({r.label for r in rows}) < 2:
+    counts = Counter(r.label for r in rows)
+    if len(counts) < 2:
         raise ClassifierError("the training set needs replies of at least two labels")
+    thin = sorted(label for label, n in counts.items() if n < 5)
+    if thin or sum(r.frustrated for r in rows) < 5:
+        raise ClassifierError(f"the training set needs at least 5 replies per label and 5 frustrated ones; too few: {', '.join(thin) or 'frustrated'}")
     texts = [model_input(r.subject, r.text) for r in rows]
     y = np.array([r.label for r in rows])
     frustrated = np.array([r.frustrated for r in rows])
