@@ -292,15 +292,24 @@ def _to_decimal(raw: str) -> Decimal | None:
         return None
 
 
+_TOTAL = re.compile(r"\b(total|in total|insgesamt|gesamtbetrag|au total|montant total|en total|importe total|totaal)\b", re.I)
+
+
 def extract_amounts(text: str) -> list[tuple[Decimal, str]]:
-    """Money amounts with ISO currency codes, in the order they appear."""
+    """Money amounts with ISO currency codes; a stated total comes first, the rest in the order they appear."""
     found: list[tuple[Decimal, str]] = []
+    totals = [m.end() for m in _TOTAL.finditer(text)]
+    total_at: int | None = None
     for m in _AMOUNT_RE.finditer(text):
+        if total_at is None and any(0 <= m.start() - end <= 40 for end in totals):
+            total_at = len(found)
         sign = (m.group("pre") or m.group("post") or "").lower()
         currency = _CURRENCY_SIGNS.get(sign) or ("EUR" if sign.startswith("euro") else sign.upper())
         value = _to_decimal(m.group("num") or m.group("num2"))
         if value is not None and value > 0:
             found.append((value, currency))
+    if total_at is not None and total_at < len(found):
+        found.insert(0, found.pop(total_at))
     return found
 
 
@@ -353,14 +362,16 @@ def first_line(text: str) -> str | None:
     return None
 
 
-_SENTENCE = re.compile(r"[^\n.!?]+(?:[.!?]+|$)", re.M)
+_PARAGRAPH = re.compile(r"\n\s*\n")
+_SENTENCE = re.compile(r"\S.*?(?:[.!?]+(?=\s|$)|$)", re.S)  # "0.00" and "e.g." do not end a sentence
 
 
 def sentences(text: str) -> list[str]:
-    """Sentence-sized exact substrings of `text`, trimmed, for evidence quotes."""
+    """Sentence-sized exact substrings of `text` (a sentence may run over a wrapped line, not over a blank one)."""
     out = []
-    for m in _SENTENCE.finditer(text):
-        s = m.group(0).strip()
-        if len(s) >= 3:
-            out.append(s[:300])
+    for paragraph in _PARAGRAPH.split(text):
+        for m in _SENTENCE.finditer(paragraph.strip()):
+            s = m.group(0).strip()
+            if len(s) >= 3:
+                out.append(s[:300].strip())
     return out

@@ -26,6 +26,7 @@ from copilot.classify.cues import CueFeatures, cue_vector
 from copilot.classify.extract import sentences
 from copilot.classify.facts import fill_facts
 from copilot.classify.gates import apply_gates
+from copilot.classify.injection import injection_attempt
 from copilot.classify.linear import LinearHead
 from copilot.errors import ClassifierError
 from copilot.labels import Classification, Label, Reply
@@ -249,7 +250,8 @@ class LocalClassifier:
             label=scored.label,
             frustrated=scored.frustrated,
             confidence=round(scored.confidence, 4),
-            needs_review=scored.confidence < self.review_threshold,
+            # A reply that tries to instruct the system always gets a human look, whatever its label.
+            needs_review=scored.confidence < self.review_threshold or injection_attempt(reply.text) is not None,
             source="local",
             model=f"{FEATURE_VERSION}:{self.model.digest}",
         )
