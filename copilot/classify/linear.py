@@ -36,9 +36,15 @@ class LinearHead:
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities for each row of the sparse feature matrix X, as scikit-learn computes them."""
+        return self._calibrate(np.asarray(X @ self.weights.T) + self.bias)
+
+    def predict_row(self, cols: np.ndarray, vals: np.ndarray) -> np.ndarray:
+        """Class probabilities for one row given as column indices and values (no sparse matrix built)."""
+        return self._calibrate((self.weights[:, cols] @ vals + self.bias)[np.newaxis, :])[0]
+
+    def _calibrate(self, decision: np.ndarray) -> np.ndarray:
         folds = self.slope.shape[0]
-        decision = np.asarray(X @ self.weights.T) + self.bias  # rows x (folds * outputs)
-        decision = decision.reshape(X.shape[0], folds, -1)
+        decision = decision.reshape(decision.shape[0], folds, -1)  # rows x folds x outputs
         calibrated = 1.0 / (1.0 + np.exp(self.slope * decision + self.offset))
         if self.binary:
             proba = np.concatenate([1.0 - calibrated, calibrated], axis=2)

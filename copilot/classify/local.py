@@ -66,28 +66,34 @@ class Features:
         self._offsets = np.cumsum([0, len(cue_vector(""))] + [len(v) for _, v, _ in self._tfidf])
 
     def transform_one(self, text: str) -> sparse.csr_matrix:
-        """The same row as `transform([text])`, built directly: scikit-learn's per-call checks cost more than the maths."""
+        """The same row as `transform([text])` (used by tests to check `row`)."""
+        cols, vals = self.row(text)
+        return sparse.csr_matrix((vals, cols, [0, len(cols)]), shape=(1, int(self._offsets[-1])))
+
+    def row(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Column indices and values of one text's feature row, built directly.
+
+        scikit-learn's transform validates and converts on every call, which costs more than the maths
+        for a single reply; this keeps the same arithmetic (sublinear tf, idf, l2 norm per block).
+        """
         cues = np.asarray(cue_vector(text)) * self.parts[0].weight
-        indices = [np.flatnonzero(cues)]
-        values = [cues[indices[0]]]
+        first = np.flatnonzero(cues)
+        cols, vals = [first], [cues[first]]
         for (analyze, vocabulary, idf), offset in zip(self._tfidf, self._offsets[1:-1], strict=True):
-            counts = Counter(t for t in analyze(text) if t in vocabulary)
+            counts: dict[int, int] = {}
+            for term in analyze(text):
+                col = vocabulary.get(term)
+                if col is not None:
+                    counts[col] = counts.get(col, 0) + 1
             if not counts:
                 continue
-            idx = np.fromiter((vocabulary[t] for t in counts), dtype=np.int64, count=len(counts))
-            tf = np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts))) + 1.0  # sublinear_tf
-            weights = tf * idf[idx]
-            weights /= np.sqrt((weights**2).sum())
+            idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+            weights = (np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts))) + 1.0) * idf[idx]
+            weights /= np.sqrt(weights @ weights)
             order = np.argsort(idx)
-            indices.append(idx[order] + offset)
-            values.append(weights[order])
-        cols = np.concatenate(indices)
-        return sparse.csr_matrix((np.concatenate(values), cols, [0, len(cols)]), shape=(1, int(self._offsets[-1])))
-
-
-def _calibrated() -> CalibratedClassifierCV:
-    # Sigmoid calibration over 5 folds: with a few hundred replies isotonic would overfit the probabilities.
-    return CalibratedClassifierCV(LinearSVC(C=1.0, class_weight="balanced"), method="sigmoid", cv=5)
+            cols.append(idx[order] + offset)
+            vals.append(weights[order])
+        return np.concatenate(cols), np.concatenate(vals)
 
 
 @dataclass
@@ -233,10 +239,10 @@ class LocalClassifier:
 
     def score(self, reply: Reply) -> Scored:
         """Label probabilities and the frustrated flag, no gates or extraction."""
-        X = self.model.vectorizer.transform_one(model_input(reply.subject, reply.text))
-        probs = self.model.labels.predict_proba(X)[0]
+        cols, vals = self.model.vectorizer.row(model_input(reply.subject, reply.text))
+        probs = self.model.labels.predict_row(cols, vals)
         best = int(np.argmax(probs))
-        p_frustrated = float(self.model.frustrated.predict_proba(X)[0][1])
+        p_frustrated = float(self.model.frustrated.predict_row(cols, vals)[1])
         label = Label(self.model.classes[best])
         flagged = label is Label.FRUSTRATION or p_frustrated >= self.model.frustrated_threshold
         return Scored(label, float(probs[best]), p_frustrated, flagged)
