@@ -34,7 +34,7 @@ from copilot.resources import datasets_dir
 
 log = logging.getLogger(__name__)
 
-FEATURE_VERSION = "local-1"  # bump when features or model change, so stale caches are not reused
+FEATURE_VERSION = "local-2"  # bump when features or model change, so stale caches are not reused
 MIN_ESCALATION_RECALL = 0.96  # the frustrated threshold is the highest that keeps this recall out of fold
 
 
@@ -94,6 +94,11 @@ class Features:
             cols.append(idx[order] + offset)
             vals.append(weights[order])
         return np.concatenate(cols), np.concatenate(vals)
+
+
+def _calibrated() -> CalibratedClassifierCV:
+    # Sigmoid calibration over 5 folds: with a few hundred replies isotonic would overfit the probabilities.
+    return CalibratedClassifierCV(LinearSVC(C=1.0, class_weight="balanced"), method="sigmoid", cv=5)
 
 
 @dataclass
