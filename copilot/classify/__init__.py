@@ -1,1 +1,45 @@
-"""Reply classifiers behind the `Classifier` protocol."""
+"""Reply classifiers behind the `Classifier` protocol: keyword baseline, local model, LLM and the cascade."""
+
+from copilot.config import Settings
+from copilot.errors import ConfigError
+from copilot.labels import Classifier
+from copilot.store import Store
+
+MODES = ("local", "llm", "auto", "keyword")
+
+
+def build_classifier(settings: Settings, store: Store | None = None, mode: str | None = None) -> Classifier:
+    """The classifier for `mode` (default: the `classifier.mode` setting).
+
+    `auto` works offline too: without an LLM configured it is the local model with the review threshold.
+    """
+    mode = mode or settings.classifier.mode
+    if mode not in MODES:
+        raise ConfigError(f"unknown classifier mode {mode!r}; choose one of {', '.join(MODES)}")
+    if mode == "keyword":
+        from copilot.classify.keyword import KeywordClassifier
+
+        return KeywordClassifier()
+
+    from copilot.classify.cascade import CascadeClassifier
+    from copilot.classify.local import LocalClassifier, load_model
+
+    review = settings.classifier.review_threshold
+    local = LocalClassifier(load_model(cache_path=settings.classifier.model_path), review_threshold=review)
+    if mode == "local":
+        return local
+    llm = _llm(settings, store, local) if mode == "llm" or settings.llm.configured else None
+    if mode == "llm":
+        return llm
+    return CascadeClassifier(local, llm, settings.classifier.llm_threshold, review)
+
+
+def _llm(settings: Settings, store: Store | None, fallback: Classifier) -> Classifier:
+    from copilot.classify.llm import LlmClassifier
+    from copilot.classify.prompts import load_prompt
+    from copilot.llm import make_chat_model
+
+    return LlmClassifier(make_chat_model(settings.llm), settings.llm, load_prompt(), fallback, store)
+
+
+__all__ = ["MODES", "build_classifier"]

@@ -6,7 +6,7 @@ Errors from the library (`CopilotError`) become one-line messages here, at the e
 
 from copilot.cli.app import main
 from copilot.cli import (  # noqa: F401  (each registers its commands)
-    aging, alerts, demo, eval, ledger, plan, poll, policy, quarantine, serve, tick, users,
+    aging, alerts, classify, demo, eval, ledger, plan, poll, policy, quarantine, serve, tick, users,
 )
 
 __all__ = ["main"]

@@ -1,0 +1,156 @@
+"""Multilingual cue groups: hand-written phrases that carry a reply's intent, used as model features.
+
+A linear model over a few hundred labelled replies learns words, not intent. These groups give it features
+that hold across phrasing and across English, German, French, Spanish and Dutch, so a reply worded unlike
+anything in the training set still lands near the right label.
+"""
+
+import re
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import BaseEstimator, TransformerMixin
+
+CUE_GROUPS: dict[str, str] = {
+    "paid_done": (
+        r"payment (is|went) out|\bist raus|zahlung ist raus|sent (it |the payment )?(via|thru|through|by)|\b(zelle|venmo|paypal|bacs|sepa)\b|"
+        r"paid (by|via|through|over|using)|c'est payé|payé depuis|cheque (#\s?\d+ )?(was )?(issued|mailed)|confirmation (number|no)|receipt no|"
+        r"already settled|debited|abgebucht|ya (está|esta) pagad|se abonó|is betaald|hebben .{0,20}betaald|made (one|a|the) payment|"
+        r"\b(has|have|had|was|were) (been )?(paid|sent|transferred|remitted|settled|processed|released|wired|cleared)|"
+        r"\b(we|i) (paid|sent|transferred|remitted|settled|wired|made (the )?payment)|payment (was|has been) (made|sent|processed|released|executed)|"
+        r"remittance|proof of payment|payment confirmation|transaction (id|reference)|\bpaid (it|this|in full|on|yesterday|last)|already paid|"
+        r"went out|bank confirmation|"
+        r"(bereits|schon|wurde|haben|ist) .{0,40}(überwiesen|bezahlt|beglichen|angewiesen)|zahlungsavis|zahlungsbestätigung|"
+        r"(déjà|a été|avons|ont été) .{0,30}(payée?s?|réglée?s?|viré|effectué)|avis de (virement|paiement)|"
+        r"(ya|hemos|ha sido|fue) .{0,30}(pagad[ao]s?|abonad[ao]s?|transferid[ao]|realizad[ao])|justificante|comprobante|"
+        r"(al|reeds|is|zijn|hebben) .{0,30}(betaald|overgemaakt|voldaan)|betalingsbewijs"
+    ),
+    "future_pay": (
+        r"this week|next week|geht .{0,30}raus|nächste woche|la semaine prochaine|la semana que viene|volgende week|before the|will go (in|out)|"
+        r"will be (included|paid|released|processed)|value date|proposal|we'?ll make (the )?payment|intend to (settle|pay)|promise|"
+        r"überweisen .{0,30}(bis|am)|bis ende|wir zahlen|nous paierons|pagaremos|we betalen|"
+        r"\b(will|'ll|shall|going to|plan to|intend to|can) (be )?(pay|paid|settle|transfer|remit|send|clear|release|process)|"
+        r"payment run|pay(ment)? (run|cycle|batch)|scheduled (for|the)|approved for payment|in (the|our) next|by (the )?end of|"
+        r"instal+ments?|payment plan|\bby (monday|tuesday|wednesday|thursday|friday)|"
+        r"(werden|wird) .{0,60}(überweisen|bezahlen|begleichen|überwiesen|bezahlt|beglichen)|zahlungslauf|ratenzahlung|raten\b|"
+        r"(nous )?(réglerons|paierons|virerons|allons (régler|payer))|sera (payée?|réglée?|effectué|viré)|échéancier|campagne de paiement|"
+        r"(pagaremos|abonaremos|transferiremos|vamos a pagar|se (realizará|pagará|abonará))|remesa|plazos|confirming|"
+        r"(zullen|gaan) .{0,40}(betalen|overmaken|voldoen)|wordt .{0,30}(overgemaakt|betaald)|betaalrun|betalingsregeling|termijnen"
+    ),
+    "dispute": (
+        r"bills? \d+ (hours|units|months)|timesheet|we'?re holding|holding (this|it)|under (the|our) (contract|agreement)|"
+        r"separate legal|legal entity|umsatzsteuer|\btva\b|\biva\b|berechnet sind aber|korrigier|corrig|no corresponde|verkeerd|opgezegd|"
+        r"jamais reçu|instead of|in plaats van|statt\b|au lieu de|en lugar de|not (yet )?(gone|went) live|should (be|have been)|"
+        r"\bdispute|incorrect|\bwrong\b|error|overcharg|not (what we|agreed|ordered)|never (ordered|received|delivered)|"
+        r"duplicate|twice|double[- ]bill|credit note|cancel+ed|refuse to pay|won'?t (be )?pay|not (be )?paying|doesn'?t match|"
+        r"does not match|discrepanc|query on|contest|damaged|short[- ]shipped|missing items|price (we )?agreed|quoted|"
+        r"fehlerhaft|falsch|nicht bestellt|gutschrift|widerspr|reklamation|storn|doppelt|nicht korrekt|beanstand|"
+        r"erron|incorrecte?|contest|avoir\b|en double|pas commandé|litige|conteste|réclamation|"
+        r"incorrect[ao]|error|abono|duplicad|no (hemos )?(pedido|recibido)|reclamación|no estamos de acuerdo|"
+        r"onjuist|klopt niet|fout|creditnota|dubbel|niet besteld|niet geleverd|betwist"
+    ),
+    "request": (
+        r"could you tell me|which invoice|what'?s the (email|address)|\bregister|wilt u|richten aan|verhuist|neue adresse|factura electrónica|"
+        r"offene-posten|kontoauszug|reenviar|in writing|bitten wir um|nos podéis|who is (our|the)|können sie (uns|mir)|pourriez|"
+        r"(please|kindly|could you|can you|would you)( please)? (send|provide|resend|re-send|share|issue|confirm|let us know|update|add)|"
+        r"\bneed (a|the|your|an)|\brequire|w-?9|w-?8|invoice copy|copy of (the )?invoice|bank details|iban|purchase order|\bpo\b|"
+        r"portal|statement|vendor (form|setup)|supplier (form|setup|onboarding)|remit(tance)? address|"
+        r"bitte (senden|schicken|übermitteln|teilen)|benötigen|brauchen|kopie|bankverbindung|bestellnummer|"
+        r"merci de (nous )?(envoyer|transmettre|faire parvenir)|pourriez-vous|pouvez-vous|besoin d|copie|rib\b|bon de commande|"
+        r"(podr[ií]an|puede[ns]?|pueden) (enviar|mandar|remitir)|necesitamos|copia|datos bancarios|número de pedido|"
+        r"(kunt u|kun je|graag) .{0,40}(sturen|toesturen|ontvangen)|nodig|kopie|ordernummer|inkoopnummer"
+    ),
+    "ack": (
+        r"confirm (the )?receipt|we are aware|i'?m aware|acusamos recibo|quedo enterad|je regarde|come back to you|escalated your (query|email)|"
+        r"bevestigen wij de ontvangst|attente d'approbation|in afwachting|wird geprüft|ist in prüfung|im freigabeprozess|estamos revisando|"
+        r"being reviewed|have asked|i'?ll (check|find out|come back)|will (revert|update you)|"
+        r"\b(noted|received|looking into|look into|checking|will check|forwarded|passed (it|this) (on|to)|thanks for (the|your) (reminder|email)|"
+        r"get back to you|on it|in (the )?approval|with (our|the) (ap|finance|accounts)|being processed|in progress|under review|"
+        r"erhalten|weitergeleitet|prüfen|kümmern|in bearbeitung|zur freigabe|"
+        r"bien reçu|bien noté|transmis|en cours|vérifi|nous revenons|"
+        r"recibido|reenviado|revisando|lo revisamos|trasladado|en trámite|"
+        r"ontvangen|doorgestuurd|bekijken|in behandeling|komen (hier )?op terug)"
+    ),
+    "frustration": (
+        r"\bstop\.|just stop|again\?|schon wieder|otra vez|en serio|unfassbar|incredible|"
+        r"(third|fourth|fifth|sixth|3rd|4th) (email|reminder|time|chaser|notice|final)|(six|five|four|three) (reminders|emails|chasers) in|"
+        r"déçu|cansad|desánimo|leidinggevende|onbeschoft|gek van|take (us|me) off|remove (me|my name|us)|do not contact|aus diesem verteiler|"
+        r"personal (number|mobile)|cc'?ing|on hold|hung up|not impressed|every (other )?day|tous les deux jours|three (mails|emails) (per|a) day|"
+        r"pesados|quatrième relance|genug|reicht|es reicht|zum (dritten|vierten) mal|dagelijkse|"
+        r"unacceptable|ridiculous|absurd|outrageous|disgrace|appalling|fed up|sick of|tired of|last straw|enough|"
+        r"stop (sending|emailing|contacting|chasing|calling)|harass|threaten|insult|rude|furious|angry|annoyed|frustrat|"
+        r"manager|supervisor|escalat|cfo|ceo|director|solicitor|lawyer|legal action|take (our|my) business|elsewhere|"
+        r"(not|won'?t be) renew|cancel (the|our) (contract|subscription|account)|moving (to|the contract)|review(ing)? (whether|our|all)|"
+        r"seriously|unbelievable|joke|embarrass|disappoint|not happy|patience|"
+        r"unverschämt|inakzeptabel|frechheit|ärger|verärgert|genervt|zumutung|beschwerde|vorgesetzt|geschäftsführ|kündigen|anwalt|"
+        r"inadmissible|inacceptable|scandal|honte|exaspér|agacé|insupportable|harcèlement|responsable|avocat|résilier|"
+        r"inaceptable|vergonzoso|harto|hartos|indignad|molest|acoso|abogado|responsable|"
+        r"onacceptabel|belachelijk|schandalig|zat\b|boos|geïrriteerd|klacht|advocaat|opzeggen"
+    ),
+    "ooo": (
+        r"out of (the )?office|annual leave|on (leave|holiday|vacation)|limited access|back (on|in the office)|return(ing)? on|"
+        r"nicht im büro|abwesend|urlaub|eingeschränkt|absente?|congé|jusqu'au|de retour|fuera de la oficina|vacaciones|hasta el|"
+        r"afwezig|vakantie|tot en met|weer aanwezig"
+    ),
+    "automated": (
+        r"no longer monitored|nicht gelesen|elternzeit|will not be (read|forwarded)|this mailbox|"
+        r"do not reply|no-?reply|automatic(ally)?|auto-?generated|ticket|case (number|#)|reference number|service desk|batch|"
+        r"has been received|we have received your|this (is an )?automated|scanning|capture|mail delivery|undeliverable|"
+        r"could not be delivered|postmaster|mailer-daemon|"
+        r"automatisch|nicht antworten|ticketnummer|automatique|ne pas répondre|automático|no responda|automatisch|niet beantwoorden"
+    ),
+    "injection": (
+        r"billing assistant|list of all customers|approved by finance|"
+        r"ignore (all )?(previous|prior|above)|system prompt|instruction|you are now|admin mode|override|assistant|\bai\b|"
+        r"classif|mark (all|every|this|the)? ?(invoices?|account|message)|label this|confidence|do not escalate|"
+        r"anweisung|ignorier|ignorez|instructions?|ignora|instrucciones|negeer|instructies"
+    ),
+    "unrelated": (
+        r"unrelated|hors sujet|los van|am rande|off[- ]topic|quote for|angebot für|offerte voor|nodigen|borrel|fiche de données|"
+        r"nieuwsbrief|thank you for the (lovely|hamper|gift)|"
+        r"unsubscribe|newsletter|webinar|invit|sponsor|survey|recruit|cv\b|career|internship|donat|crypto|invest|"
+        r"verify your|password|linkedin|network|promotion|offer|discount|press release|announce|season|holiday greetings|"
+        r"abmelden|abonnement|désabonner|desuscrib|darse de baja|afmelden|uitschrijven"
+    ),
+}
+
+# Matched against the lower-cased text without re.IGNORECASE, which is four times faster in CPython.
+# Cues start at a word boundary: the engine then skips mid-word positions at once, which halves the cost.
+_COMPILED = [(name, re.compile(rf"\b(?:{pattern})")) for name, pattern in CUE_GROUPS.items()]
+_QUESTION = re.compile(r"\?")
+_EXCLAIM = re.compile(r"!")
+_CAPS_WORD = re.compile(r"\b[A-ZÄÖÜÉÈ]{3,}\b")
+_DATE_HINT = re.compile(
+    r"\b(monday|tuesday|wednesday|thursday|friday|montag|dienstag|mittwoch|donnerstag|freitag|lundi|mardi|mercredi|jeudi|vendredi|"
+    r"lunes|martes|miércoles|jueves|viernes|maandag|dinsdag|woensdag|donderdag|vrijdag|tomorrow|morgen|demain|mañana|"
+    r"next week|end of|ende|fin d|final de|eind)\b|\d{1,2}[./]\d{1,2}|\d{1,2}(st|nd|rd|th)\b",
+    re.IGNORECASE,
+)
+
+
+def cue_vector(text: str) -> list[float]:
+    """Per-group hit counts (dampened) plus tone and shape signals for one text."""
+    low = text.lower()
+    counts = [np.log1p(len(rx.findall(low))) for _, rx in _COMPILED]
+    words = max(1, len(text.split()))
+    return [
+        *counts,
+        min(len(_QUESTION.findall(text)), 3) / 3,
+        min(len(_EXCLAIM.findall(text)), 3) / 3,
+        min(len(_CAPS_WORD.findall(text)) / words * 5, 1.0),
+        float(bool(_DATE_HINT.search(text))),
+        min(words, 200) / 200,
+    ]
+
+
+class CueFeatures(BaseEstimator, TransformerMixin):
+    """scikit-learn transformer turning texts into the cue vector, scaled by `weight`."""
+
+    def __init__(self, weight: float = 1.0):
+        self.weight = weight
+
+    def fit(self, texts, y=None):  # noqa: ARG002  (stateless)
+        return self
+
+    def transform(self, texts):
+        return sparse.csr_matrix(np.asarray([cue_vector(t) for t in texts], dtype=np.float64) * self.weight)

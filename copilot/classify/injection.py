@@ -1,0 +1,28 @@
+"""Recognise replies that try to instruct the classifier, in the languages the inbox sees.
+
+When one is found the LLM's answer cannot decide the label: the local model (which follows no
+instructions) does, and a person reviews the reply.
+"""
+
+import re
+
+_INJECTION = re.compile(
+    r"ignore (all |any |your )?(the )?(previous|prior|above|earlier|preceding) (instructions|rules|prompts?)|"
+    r"disregard (all |any |your )?(previous|prior|above) |"
+    r"(system|developer) (prompt|note|message|instruction)|\bsystem\s*:|"
+    r"(instruction|note|message) to (the )?(ai|assistant|model|classifier|automated)|"
+    r"you are now|admin mode|jailbreak|"
+    r"(classify|label|mark|tag) (this|the|all|every) (email|message|reply|invoices?|account)s? as|"
+    r"(print|reveal|show|repeat|output) (your|the) (full )?(system )?(prompt|instructions|rules)|"
+    r"ignoriere (alle )?(vorherigen |bisherigen )?(anweisungen|regeln)|hinweis an das automatische system|"
+    r"ignore[zr]? (toutes )?les (instructions|consignes)|"
+    r"ignora (todas )?las instrucciones|"
+    r"negeer (alle )?(eerdere |vorige )?(instructies|regels)",
+    re.IGNORECASE,
+)
+
+
+def injection_attempt(text: str) -> str | None:
+    """The first phrase that tries to instruct the system, or None."""
+    match = _INJECTION.search(text)
+    return match.group(0) if match else None
