@@ -93,6 +93,10 @@ def test_keyboard_shortcuts(browser: Browser, base_url: str, ids: dict):
     page.keyboard.press("Escape")
     page.keyboard.press("r")  # with no reason typed yet, r puts the cursor in the reason box
     expect(page.get_by_label("Reason for rejecting")).to_be_focused()
+    page.keyboard.press("Escape")
+    here = page.url
+    page.keyboard.press("n")
+    page.wait_for_url(lambda url: url != here and "/drafts/" in url)
 
 
 def test_correcting_a_label_shows_the_dispute_pause(browser: Browser, base_url: str, ids: dict, artifacts: Path):

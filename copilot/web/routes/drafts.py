@@ -23,7 +23,7 @@ def _next_draft(store: StoreDep, after: int) -> str:
 @router.get("/{draft_id}", name="draft")
 def review(request: Request, draft_id: int, user: Collector, store: StoreDep, policy: PolicyDep) -> Response:
     data = context.draft_context(store, draft_id, policy, clock.today())
-    return render(request, "draft.html", {**data, "tones": services.TONES})
+    return render(request, "draft.html", {**data, "tones": services.TONES, "next_url": _next_draft(store, draft_id)})
 
 
 @router.post("/{draft_id}")

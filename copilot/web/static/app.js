@@ -53,7 +53,8 @@
       var key = event.key;
       if (nav && nav(key)) { event.preventDefault(); return; }
       if (key === "e" && body) { event.preventDefault(); body.focus(); return; }
-      if (key === "n" && body) { window.location.href = "/worklist"; return; }
+      var next = document.getElementById("next-draft");
+      if (key === "n" && next) { window.location.href = next.getAttribute("href"); return; }
       if (["s", "a", "w", "f", "r"].indexOf(key) >= 0 && clickKey(key)) event.preventDefault();
     });
   });
