@@ -49,7 +49,10 @@ def sign_in(page: Page, username: str) -> None:
 
 
 def shoot(page: Page, folder: Path, name: str) -> None:
+    """The whole page, and for long pages also the first screenful (what a person sees on arrival)."""
     page.screenshot(path=str(folder / f"web-{name}.png"), full_page=True)
+    if page.evaluate("document.documentElement.scrollHeight") > 2 * page.viewport_size["height"]:
+        page.screenshot(path=str(folder / f"web-{name}-top.png"))
 
 
 def test_review_edit_approve_and_send_reaches_smtp(browser: Browser, base_url: str, smtp_server, ids: dict,
@@ -106,9 +109,8 @@ def test_correcting_a_label_shows_the_dispute_pause(browser: Browser, base_url: 
     card = page.locator(f"#reply-{ids['wrong_quantity']}")
     expect(card.locator(".label")).to_have_text("acknowledgement")
     shoot(page, artifacts, "inbox-desktop")
-    card.get_by_label("Correct label").select_option("dispute")
     card.get_by_placeholder("why (optional)").fill("they dispute the licence count")
-    card.get_by_role("button", name="Relabel").click()
+    card.get_by_role("button", name="dispute", exact=True).click()
     expect(page.get_by_text(f"Reply {ids['wrong_quantity']} relabelled as dispute and re-routed.")).to_be_visible()
     card = page.locator(f"#reply-{ids['wrong_quantity']}")
     expect(card.locator(".label")).to_have_text("dispute")

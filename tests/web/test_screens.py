@@ -57,7 +57,7 @@ def test_inbox_shows_label_confidence_frustration_invoices_and_actions(collector
     assert "dispute" in card and "0.90" in card and "frustrated" in card
     assert "INV-2026-0371" in card and "INV-2026-0373" in card
     assert "dispute #" in card and "dunning pause on INV-2026-0371" in card and "alert: frustration" in card
-    assert 'name="label"' in card
+    assert 'name="label" value="promise_to_pay"' in card and 'value="dispute" class="chip label-dispute" aria-pressed="true" disabled' in card
 
 
 def test_inbox_filters(collector: TestClient, ids: dict):
