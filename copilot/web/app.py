@@ -4,8 +4,10 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from copilot.config import Settings
@@ -67,6 +69,18 @@ def _error_pages(app: FastAPI) -> None:
     @app.exception_handler(InvalidTransition)
     async def _conflict(request: Request, exc: InvalidTransition) -> Response:
         return _error_page(request, 409, "That change is not possible now", str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        titles = {404: "Not found", 405: "Not allowed"}
+        return _error_page(request, exc.status_code, titles.get(exc.status_code, "That did not work"),
+                           "There is no such page." if exc.status_code == 404 else str(exc.detail))  # fmt: skip
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        fields = sorted({str(e["loc"][-1]) for e in exc.errors() if e.get("loc")})
+        return _error_page(request, 400, "That did not work",
+                           f"The request was incomplete or malformed ({', '.join(fields) or 'request'}).")  # fmt: skip
 
     @app.exception_handler(CopilotError)
     async def _copilot_error(request: Request, exc: CopilotError) -> Response:

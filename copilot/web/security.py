@@ -45,6 +45,13 @@ def session_secret(settings: Settings, demo: bool = False) -> str:
                       "(python -c 'import secrets; print(secrets.token_urlsafe(32))').")  # fmt: skip
 
 
+def safe_path(target: str | None) -> str | None:
+    """The target if it is a path on this site, else None: '//host' or 'http://…' would make an open redirect."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
 def csrf_token(request: Request) -> str:
     """The session's CSRF token, created on first use."""
     token = request.session.get(CSRF_FIELD)

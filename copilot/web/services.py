@@ -49,13 +49,23 @@ def edit_draft(store: Store, draft_id: int, subject: str, body: str, user: User,
 
 
 def approve_and_send(store: Store, draft_id: int, user: User, policy: Policy, settings: Settings,
-                     override_reason: str | None = None) -> dict:  # fmt: skip
-    """Approve a draft (or retry a failed send) and deliver it; returns the draft row after the attempt."""
+                     override_reason: str | None = None, confirm_not_delivered: bool = False) -> dict:  # fmt: skip
+    """Approve a draft (or retry a failed send) and deliver it; returns the draft row after the attempt.
+
+    A send that was interrupted may have reached the customer; it is retried only when the person
+    confirms they checked that it did not.
+    """
     row = drafting.review.get_draft(store, draft_id)
     if row["status"] == "draft":
         drafting.approve_draft(store, draft_id, user.actor, policy=policy, override_reason=override_reason or None)
     sender = make_sender(settings.smtp, settings.outbox_dir)
-    return drafting.send_draft(store, draft_id, sender, settings, user.actor, _appender(settings))
+    return drafting.send_draft(store, draft_id, sender, settings, user.actor, _appender(settings),
+                               confirm_not_delivered=confirm_not_delivered)  # fmt: skip
+
+
+def delivery_unknown(row: dict) -> bool:
+    """Was this draft's send interrupted, so that it may or may not have been delivered?"""
+    return drafting.review.unknown_delivery(row)
 
 
 def reject_draft(store: Store, draft_id: int, reason: str, user: User) -> None:

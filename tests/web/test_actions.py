@@ -193,3 +193,28 @@ def test_account_team_acknowledges_only_their_alerts(account_team: TestClient, w
     assert f'action="/alerts/{ids["alert"]}/ack"' not in account_team.get("/account").text
     assert "Acknowledged by user:dana" in account_team.get("/account?show=all").text
     assert _post(account_team, f"/alerts/{ids['alert']}/ack", {}, page="/account").status_code == 409
+
+
+def test_an_interrupted_send_is_retried_only_after_the_person_confirms(mail_collector: TestClient, web_settings: Settings,
+                                                                       ids: dict, smtp_server):  # fmt: skip
+    draft = ids["draft"]
+    with open_store(web_settings) as store:
+        store.db["drafts"].update(draft, {"status": "failed", "approved_by": "user:casey",
+                                          "last_error": "delivery unknown: interrupted while sending"})  # fmt: skip
+        row = store.db["drafts"].get(draft)
+    page = mail_collector.get(f"/drafts/{draft}").text
+    assert "may have reached the recipient" in page and 'name="confirm_not_delivered"' in page
+    data = {"action": "send", "subject": row["subject"], "body": row["body"]}
+    refused = _post(mail_collector, f"/drafts/{draft}", data)
+    assert refused.headers["location"] == f"/drafts/{draft}" and smtp_server.messages == []
+    assert "may already have been delivered" in mail_collector.get(f"/drafts/{draft}").text
+    confirmed = _post(mail_collector, f"/drafts/{draft}", {**data, "confirm_not_delivered": "true"})
+    assert confirmed.status_code == 303 and len(smtp_server.messages) == 1
+
+
+def test_malformed_requests_get_an_html_error_page(collector: TestClient):
+    missing = _post(collector, "/drafts/1", {"subject": "s"})
+    assert missing.status_code == 400 and "incomplete" in missing.text and "action" in missing.text
+    assert "text/html" in collector.get("/no-such-page").headers["content-type"]
+    assert collector.get("/no-such-page").status_code == 404
+    assert collector.get("/drafts/not-a-number").status_code == 400

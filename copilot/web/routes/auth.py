@@ -7,23 +7,16 @@ from fastapi.responses import Response
 
 from copilot.users import authenticate
 from copilot.web.deps import CurrentUser, StoreDep
-from copilot.web.security import rotate_session
+from copilot.web.security import rotate_session, safe_path
 from copilot.web.templating import flash, redirect, render
 
 router = APIRouter()
 HOME = {"collector": "/worklist", "account_team": "/account", "admin": "/worklist"}
 
 
-def _safe_next(target: str | None) -> str | None:
-    # Only same-site paths: "//host" or "http://…" would turn login into an open redirect.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
-
-
 @router.get("/login", name="login")
 def login_form(request: Request, next: str | None = None) -> Response:
-    return render(request, "login.html", {"next": _safe_next(next) or "", "error": None, "username": ""})
+    return render(request, "login.html", {"next": safe_path(next) or "", "error": None, "username": ""})
 
 
 @router.post("/login")
@@ -31,12 +24,12 @@ def login(request: Request, store: StoreDep, username: Annotated[str, Form(max_l
           password: Annotated[str, Form(max_length=1024)], next: Annotated[str, Form()] = "") -> Response:  # fmt: skip
     user = authenticate(store, username, password)
     if user is None:
-        return render(request, "login.html", {"next": _safe_next(next) or "", "username": username,
+        return render(request, "login.html", {"next": safe_path(next) or "", "username": username,
                                               "error": "Wrong username or password."}, status_code=401)  # fmt: skip
     rotate_session(request)
     request.session["uid"] = user["id"]
     flash(request, f"Signed in as {user['username']}.")
-    return redirect(_safe_next(next) or HOME.get(user["role"], "/worklist"))
+    return redirect(safe_path(next) or HOME.get(user["role"], "/worklist"))
 
 
 @router.post("/logout", name="logout")

@@ -23,14 +23,16 @@ def _next_draft(store: StoreDep, after: int) -> str:
 @router.get("/{draft_id}", name="draft")
 def review(request: Request, draft_id: int, user: Collector, store: StoreDep, policy: PolicyDep) -> Response:
     data = context.draft_context(store, draft_id, policy, clock.today())
-    return render(request, "draft.html", {**data, "tones": services.TONES, "next_url": _next_draft(store, draft_id)})
+    return render(request, "draft.html", {**data, "tones": services.TONES, "next_url": _next_draft(store, draft_id),
+                                          "delivery_unknown": services.delivery_unknown(data["draft"])})  # fmt: skip
 
 
 @router.post("/{draft_id}")
 def act(request: Request, draft_id: int, user: Collector, store: StoreDep, policy: PolicyDep, settings: SettingsDep,
         action: Annotated[str, Form()], subject: Annotated[str, Form(max_length=500)] = "",
         body: Annotated[str, Form(max_length=20000)] = "",
-        override_reason: Annotated[str, Form(max_length=1000)] = "") -> Response:  # fmt: skip
+        override_reason: Annotated[str, Form(max_length=1000)] = "",
+        confirm_not_delivered: Annotated[bool, Form()] = False) -> Response:  # fmt: skip
     """One form, two buttons: save the edits, or save them and approve and send."""
     services.edit_draft(store, draft_id, subject, body, user, policy)
     if action == "save":
@@ -40,7 +42,7 @@ def act(request: Request, draft_id: int, user: Collector, store: StoreDep, polic
         flash(request, f"Unknown action {action!r}.", "error")
         return redirect(f"/drafts/{draft_id}")
     try:
-        row = services.approve_and_send(store, draft_id, user, policy, settings, override_reason)
+        row = services.approve_and_send(store, draft_id, user, policy, settings, override_reason, confirm_not_delivered)
     except CopilotError as exc:
         # The edits are already saved; show why it was not sent on the draft itself.
         flash(request, f"Not sent: {exc}", "error")

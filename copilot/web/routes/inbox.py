@@ -8,14 +8,11 @@ from fastapi.responses import Response
 from copilot.labels import LABEL_ACTIONS, LABELS
 from copilot.web import context, queries, services
 from copilot.web.deps import Collector, CurrentUser, PolicyDep, SettingsDep, StoreDep
+from copilot.web.security import safe_path
 from copilot.web.templating import flash, redirect, render
 
 router = APIRouter()
 PICKER_LIMIT = 300  # above this many customers the link form asks for an id instead of a list
-
-
-def _back(target: str, fallback: str) -> str:
-    return target if target.startswith("/") and not target.startswith("//") else fallback
 
 
 def _tab_counts(store: StoreDep) -> dict:
@@ -62,7 +59,7 @@ def correct_label(request: Request, message_id: int, user: Collector, store: Sto
                   back: Annotated[str, Form()] = "") -> Response:  # fmt: skip
     services.correct_label(store, message_id, label, user, reason, policy, settings)
     flash(request, f"Reply {message_id} relabelled as {label.replace('_', ' ')} and re-routed.")
-    return redirect(_back(back, f"/messages/{message_id}"))
+    return redirect(safe_path(back) or f"/messages/{message_id}")
 
 
 @router.post("/messages/{message_id}/link")
