@@ -35,4 +35,5 @@ def demo(app: App, folder: Path, serve: bool, port: int | None) -> None:
     if serve:
         demo_app = App({**app.overrides, "db_path": Path(result.db_path), "today": result.today,
                         "outbox_dir": folder / "outbox"})  # fmt: skip
+        click.echo("Sign in with one of the logins above.")
         run_server(demo_app, None, port, demo=True)
