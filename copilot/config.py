@@ -21,6 +21,7 @@ ENV_PREFIX = "COPILOT_"
 
 
 class ImapSettings(BaseModel):
+    name: str | None = None  # label for this mailbox in cursors and messages; defaults to username@host
     host: str | None = None
     port: int = Field(993, ge=1, le=65535)
     tls: bool = True
@@ -37,6 +38,14 @@ class ImapSettings(BaseModel):
     max_attachment_bytes: int = Field(1_000_000, ge=0)
     max_message_bytes: int = Field(50_000_000, ge=1024)
     backoff_max_seconds: int = Field(300, ge=1)
+    backoff_base_seconds: float = Field(1.0, gt=0)
+    timeout_seconds: float = Field(60, gt=0)
+    fetch_batch: int = Field(100, ge=1, le=1000)
+
+    @property
+    def label(self) -> str:
+        """The mailbox's name in cursors and stored messages."""
+        return self.name or f"{self.username or 'anonymous'}@{self.host or 'localhost'}"
 
     @model_validator(mode="after")
     def _plain_only_on_loopback(self) -> "ImapSettings":
@@ -112,6 +121,19 @@ class AlertSettings(BaseModel):
         return value
 
 
+class DraftingSettings(BaseModel):
+    """Who reminders come from, and whether an LLM writes them."""
+
+    generator: Literal["auto", "template", "llm"] = "auto"  # auto = the LLM when one is configured
+    company_name: str | None = None
+    collector_name: str = "Accounts Receivable"
+    collector_title: str | None = None
+    senior_name: str = "Accounts Receivable Manager"
+    senior_title: str | None = None
+    senior_email: str | None = None  # Reply-To on Tier 3-4 mail; the From address stays smtp.from_address
+    stuck_send_minutes: int = Field(10, ge=1)  # a send left in `sending` this long is reconciled
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -126,11 +148,13 @@ class Settings(BaseSettings):
     outbox_dir: Path | None = None
     dispute_owner_email: str | None = None
     imap: ImapSettings = ImapSettings()
+    mailboxes: list[ImapSettings] = []  # further IMAP accounts polled alongside `imap`
     smtp: SmtpSettings = SmtpSettings()
     llm: LlmSettings = LlmSettings()
     classifier: ClassifierSettings = ClassifierSettings()
     web: WebSettings = WebSettings()
     alerts: AlertSettings = AlertSettings()
+    drafting: DraftingSettings = DraftingSettings()
 
     @field_validator("policy_path")
     @classmethod

@@ -448,3 +448,15 @@ def m110_routing_state(db: sqlite_utils.Database) -> None:
     db["alerts"].add_column("webhook_sent_at", str)
     db["alerts"].add_column("link", str)
     db["alerts"].add_column("suppressed_count", int, not_null_default=0)
+
+
+@migration
+def m130_intake_attachments(db: sqlite_utils.Database) -> None:
+    # Bodies of small attachments (a remittance PDF); larger ones are only described in messages.attachments_json.
+    db["attachments"].create(
+        {"id": int, "message_id": int, "filename": str, "content_type": str, "size": int, "sha256": str,
+         "content": bytes, "created_at": str},
+        pk="id",
+        foreign_keys=[("message_id", "messages", "id")],
+    )  # fmt: skip
+    db["attachments"].create_index(["message_id"])

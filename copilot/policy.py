@@ -104,6 +104,7 @@ class DraftingPolicy(_Strict):
     max_body_chars: int = Field(3000, ge=200)
     suspension_notice_days: int = Field(10, ge=1)
     payment_plan_from_tier: int = Field(3, ge=1, le=4)
+    pay_by_days: int = Field(7, ge=1)  # the clear date a Tier 3 note asks for
 
 
 class Policy(_Strict):

@@ -1,0 +1,52 @@
+"""`copilot poll`: fetch replies from the configured IMAP mailboxes (or a folder of .eml files) and triage them."""
+
+import logging
+import signal
+from pathlib import Path
+
+import click
+
+from copilot.cli.app import App, main, pass_app
+from copilot.intake import IntakeStats, Poller, Source, backoff_from_settings, context_from_settings, imap_sources
+from copilot.mailbox.folder import FolderMailbox
+from copilot.pipeline import classifier_for, router_for
+from copilot.triage import triage_pending
+
+
+@main.command("poll")
+@click.option("--once", is_flag=True, help="Process the backlog, then exit.")
+@click.option("--from-dir", "from_dir", type=click.Path(path_type=Path, file_okay=False, exists=True),
+              help="Read a folder of .eml files or a Maildir instead of IMAP (offline).")  # fmt: skip
+@click.option("--no-triage", is_flag=True, help="Only store messages; leave them pending for a later run.")
+@click.option("-v", "--verbose", is_flag=True, help="Log each batch and reconnect.")
+@pass_app
+def poll(app: App, once: bool, from_dir: Path | None, no_triage: bool, verbose: bool) -> None:
+    """Store every new reply once, without touching \\Seen; runs until SIGTERM/SIGINT unless --once."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
+    settings, store = app.settings, app.store
+    if from_dir is not None:
+        folder = FolderMailbox(from_dir)
+        sources = [Source(folder.name, folder.folders, lambda: folder)]
+    else:
+        sources = imap_sources(settings)
+    classifier = None if no_triage else classifier_for(settings, store)
+    router = router_for(settings, app.policy) if classifier is not None else None
+
+    def triage(_: IntakeStats) -> None:
+        if classifier is not None:
+            triage_pending(store, classifier, router)
+
+    poller = Poller(context_from_settings(store, settings), sources, backoff_from_settings(settings.imap, 8 if once else None),
+                    on_stored=triage)  # fmt: skip
+    if once:
+        stats = poller.run_once()
+    else:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: poller.stop.set())
+        click.echo(f"Watching {', '.join(f'{s.name}/{f}' for s in sources for f in s.folders)}; stop with Ctrl-C.")
+        stats = poller.run_forever()
+    pending = store.db["messages"].count_where("direction = 'inbound' and status = 'pending'")
+    click.echo(f"{stats.stored} stored ({stats.unmatched} unmatched), {stats.duplicates} duplicates, "
+               f"{stats.quarantined} quarantined, {stats.reconnects} reconnects; {pending} waiting for classification.")  # fmt: skip
+    if not once:
+        click.echo("Stopped cleanly.")

@@ -1,0 +1,61 @@
+"""Demo step: record the sample reminders we sent, then read the sample replies through the offline mailbox."""
+
+from collections import Counter
+from pathlib import Path
+
+from copilot import clock
+from copilot.config import load_settings
+from copilot.demo import DemoResult, step
+from copilot.inbound import IntakeContext, dedupe_key
+from copilot.intake import Poller, Source
+from copilot.mailbox.folder import FolderMailbox
+from copilot.mailparse import parse_message
+from copilot.matching import known_invoices, own_domains
+from copilot.pipeline import classifier_for
+from copilot.policy import Policy
+from copilot.resources import demo_data_dir
+from copilot.store import Store, dumps
+from copilot.triage import triage_pending
+
+
+def record_outbound(store: Store, raw: bytes, actor: str) -> int:
+    """Store a reminder we sent as an outbound message, tied to its customer by recipient or invoice number."""
+    parsed = parse_message(raw)
+    invoices = known_invoices(store, f"{parsed.subject}\n{parsed.text_full}")
+    customer = invoices[0][1] if invoices else None
+    if customer is None and parsed.to:
+        row = store.db.execute("select customer_id from contacts where lower(email) = ?", [parsed.to[0]]).fetchone()
+        customer = row[0] if row else None
+    with store.transaction():
+        msg_id = store.db["messages"].insert({
+            "direction": "outbound", "message_id": parsed.message_id,
+            "dedupe_key": dedupe_key(parsed.message_id, parsed.raw_sha256), "raw_sha256": parsed.raw_sha256,
+            "subject": parsed.subject, "from_addr": parsed.from_addr, "from_name": parsed.from_name,
+            "to_json": dumps(parsed.to), "cc_json": dumps(parsed.cc),
+            "sent_at": parsed.sent_at.isoformat() if parsed.sent_at else None, "text_full": parsed.text_full,
+            "customer_id": customer, "invoice_numbers_json": dumps([n for n, c in invoices if c == customer]),
+            "status": "sent", "size": parsed.size, "created_at": clock.now_iso(),
+        }).last_pk  # fmt: skip
+        store.audit(actor, "message", msg_id, "recorded_outbound", reason="sample reminder", customer_id=customer)
+    return msg_id
+
+
+@step("mail")
+def triage_demo_mail(store: Store, policy: Policy, result: DemoResult) -> None:
+    data = demo_data_dir()
+    sent = sorted((data / "sent").glob("*.eml"))
+    for path in sent:
+        record_outbound(store, path.read_bytes(), actor="demo")
+    inbox = FolderMailbox(Path(data / "mail"), name="demo")
+    ctx = IntakeContext(store, ours=own_domains(store), alert_recipients=["ar@ourco.example"], actor="demo")
+    stats = Poller(ctx, [Source(inbox.name, inbox.folders, lambda: inbox)]).run_once()
+    rules = Counter(r["match_rule"] or "unmatched" for r in store.db["messages"].rows_where("direction = 'inbound'"))
+    result.notes.append(f"mail: {len(sent)} sent reminders recorded; {stats.stored} replies read from the sample mailbox")
+    result.notes.append("mail: matched by " + ", ".join(f"{rule} {n}" for rule, n in sorted(rules.items())))
+    bounces = store.db["contacts"].count_where("status = 'bouncing'")
+    result.notes.append(f"mail: {bounces} contact(s) marked bouncing, {store.db['alerts'].count_where('kind = ?', ['bounce'])} bounce alert(s)")
+    classifier = classifier_for(load_settings(), store)
+    if classifier is None:
+        result.notes.append("mail: no classifier in this build; replies stay pending")
+        return
+    result.notes.append(f"mail: {triage_pending(store, classifier, actor='demo')} replies classified by {classifier.name}")

@@ -1,0 +1,187 @@
+"""Store one inbound message: parse, spot automatic mail, match to the ledger, write it with its audit trail.
+
+Callers run `store_inbound` inside a transaction together with the cursor advance, so a
+message is either fully recorded (with its cursor step) or not at all. Mail that cannot be
+parsed goes to `quarantine` with its error instead, where collectors can see it.
+"""
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from email.parser import BytesHeaderParser
+from email import policy
+
+from copilot import clock
+from copilot.autoreply import AutoReply, detect
+from copilot.mailparse import ParseLimits, ParsedMessage, header, parse_message
+from copilot.matching import Match, MatchInput, match_message
+from copilot.store import Store, dumps
+
+log = logging.getLogger("copilot.intake")
+RAW_HEAD_BYTES = 65536
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a message was read: (mailbox, folder, UIDVALIDITY, UID)."""
+
+    mailbox: str
+    folder: str
+    uidvalidity: int
+    uid: int
+
+
+@dataclass
+class IntakeContext:
+    """What storing needs besides the message: limits, our own domains and who hears about bounces."""
+
+    store: Store
+    limits: ParseLimits = field(default_factory=ParseLimits)
+    ours: frozenset[str] = frozenset()
+    alert_recipients: list[str] = field(default_factory=list)
+    actor: str = "intake"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: str  # stored | duplicate | quarantined
+    row_id: int
+    status: str | None = None  # the stored message's status: pending | unmatched
+
+
+def dedupe_key(message_id: str | None, raw_sha256: str) -> str:
+    """Message-ID plus the raw hash: a reused Message-ID with other content is still new mail."""
+    return hashlib.sha256(f"{message_id or ''}\n{raw_sha256}".encode()).hexdigest()
+
+
+def store_inbound(ctx: IntakeContext, raw: bytes, loc: Location) -> Outcome:
+    """Parse and store one message (call inside a transaction); raise ParseError for quarantine."""
+    parsed = parse_message(raw, ctx.limits)
+    key = dedupe_key(parsed.message_id, parsed.raw_sha256)
+    existing = next(ctx.store.db["messages"].rows_where("dedupe_key = ?", [key], select="id"), None)
+    if existing:
+        return Outcome("duplicate", existing["id"])
+    auto = detect(parsed)
+    refs = [*parsed.in_reply_to, *parsed.references]
+    if auto and auto.original_message_id:
+        refs.append(auto.original_message_id)
+    facts = MatchInput(refs, parsed.subject, [parsed.text_reply, parsed.text_full], parsed.from_addr)
+    match = match_message(ctx.store, facts, ctx.ours)
+    status = "pending" if match.matched else "unmatched"
+    row = _message_row(parsed, loc, key, auto, match, status)
+    msg_id = ctx.store.db["messages"].insert(row).last_pk
+    _keep_attachments(ctx, parsed, msg_id)
+    ctx.store.audit(
+        ctx.actor, "message", msg_id, "received",
+        reason=f"matched by {match.rule}" if match.matched else "no rule matched; queued as unmatched",
+        after={"status": status, "match_rule": match.rule, "invoices": match.invoice_numbers,
+               "auto_reply_kind": auto.kind if auto else None, "uid": loc.uid, "folder": loc.folder},
+        customer_id=match.customer_id,
+    )  # fmt: skip
+    if auto and auto.kind == "bounce" and auto.bounced:
+        record_bounce(ctx, msg_id, auto, match.customer_id)
+    return Outcome("stored", msg_id, status)
+
+
+def _message_row(parsed: ParsedMessage, loc: Location, key: str, auto: AutoReply | None, match: Match, status: str) -> dict:
+    return {
+        "direction": "inbound",
+        "mailbox": loc.mailbox,
+        "folder": loc.folder,
+        "uidvalidity": loc.uidvalidity,
+        "uid": loc.uid,
+        "message_id": parsed.message_id,
+        "dedupe_key": key,
+        "raw_sha256": parsed.raw_sha256,
+        "in_reply_to": parsed.in_reply_to[0] if parsed.in_reply_to else None,
+        "references_json": dumps(parsed.references),
+        "subject": parsed.subject,
+        "from_addr": parsed.from_addr,
+        "from_name": parsed.from_name,
+        "to_json": dumps(parsed.to),
+        "cc_json": dumps(parsed.cc),
+        "sent_at": parsed.sent_at.isoformat() if parsed.sent_at else None,
+        "received_at": clock.now_iso(),
+        "headers_json": dumps(parsed.headers),
+        "text_full": parsed.text_full,
+        "text_reply": parsed.text_reply,
+        "body_was_html": int(parsed.body_was_html),
+        "attachments_json": dumps([a.meta() for a in parsed.attachments]),
+        "size": parsed.size,
+        "is_auto_reply": int(auto is not None),
+        "auto_reply_kind": auto.kind if auto else None,
+        "bounced_recipients_json": dumps(auto.bounced) if auto and auto.kind == "bounce" else None,
+        "customer_id": match.customer_id,
+        "invoice_numbers_json": dumps(match.invoice_numbers),
+        "match_rule": match.rule,
+        "status": status,
+        "created_at": clock.now_iso(),
+    }
+
+
+def _keep_attachments(ctx: IntakeContext, parsed: ParsedMessage, msg_id: int) -> None:
+    rows = [
+        {"message_id": msg_id, "filename": a.filename, "content_type": a.content_type, "size": a.size,
+         "sha256": a.sha256, "content": a.content, "created_at": clock.now_iso()}
+        for a in parsed.attachments if a.content is not None
+    ]  # fmt: skip
+    if rows:
+        ctx.store.db["attachments"].insert_all(rows)
+
+
+def record_bounce(ctx: IntakeContext, msg_id: int, auto: AutoReply, customer_id: str | None) -> None:
+    """Mark bouncing contacts and raise one alert per bounced address for the collector."""
+    db = ctx.store.db
+    now = clock.now_iso()
+    for address in auto.bounced:
+        contacts = list(db["contacts"].rows_where("lower(email) = ?", [address]))
+        for contact in contacts:
+            if contact["status"] != "bouncing":
+                change = {"status": "bouncing", "status_reason": f"bounced ({auto.reason}), message {msg_id}", "updated_at": now}
+                db["contacts"].update(contact["id"], change)
+                ctx.store.audit(ctx.actor, "contact", contact["id"], "marked_bouncing", reason=auto.reason,
+                                before={"status": contact["status"]}, after={"status": "bouncing"},
+                                customer_id=contact["customer_id"])  # fmt: skip
+        owner = customer_id or (contacts[0]["customer_id"] if contacts else None)
+        dedupe = f"bounce:{address}:{auto.original_message_id or msg_id}"
+        if db["alerts"].count_where("dedupe_key = ?", [dedupe]):
+            continue
+        alert_id = db["alerts"].insert({
+            "customer_id": owner, "message_id": msg_id, "kind": "bounce",
+            "recipients_json": dumps(ctx.alert_recipients),
+            "subject": f"Reminder bounced: {address}",
+            "body": f"Mail to {address} bounced permanently ({auto.reason}). "
+                    f"Original: {auto.original_subject or auto.original_message_id or 'unknown'}. Update the contact.",
+            "payload_json": dumps({"address": address, "original_message_id": auto.original_message_id}),
+            "dedupe_key": dedupe, "status": "pending", "attempts": 0, "created_at": now,
+        }).last_pk  # fmt: skip
+        ctx.store.audit(ctx.actor, "alert", alert_id, "raised", reason=f"bounce for {address}", customer_id=owner)
+
+
+def quarantine(ctx: IntakeContext, raw: bytes, loc: Location, error: str) -> int:
+    """Keep an unprocessable message's head and error where collectors can see it (call inside a transaction)."""
+    head = _head(raw)
+    table = ctx.store.db["quarantine"]
+    found = next(table.rows_where("mailbox = ? and folder = ? and uidvalidity = ? and uid = ?",
+                                  [loc.mailbox, loc.folder, loc.uidvalidity, loc.uid], select="id"), None)  # fmt: skip
+    if found:
+        return found["id"]
+    qid = table.insert({
+        "mailbox": loc.mailbox, "folder": loc.folder, "uidvalidity": loc.uidvalidity, "uid": loc.uid,
+        "message_id": head.get("message_id"), "subject": head.get("subject"), "from_addr": head.get("from"),
+        "error": error[:2000], "size": len(raw), "raw_head": raw[:RAW_HEAD_BYTES], "status": "open",
+        "created_at": clock.now_iso(),
+    }).last_pk  # fmt: skip
+    ctx.store.audit(ctx.actor, "quarantine", qid, "quarantined", reason=error[:500])
+    log.warning("quarantined %s/%s uid %s: %s", loc.mailbox, loc.folder, loc.uid, error)
+    return qid
+
+
+def _head(raw: bytes) -> dict[str, str | None]:
+    """Best-effort Message-ID, Subject and From for the quarantine list; never raises on bad input."""
+    try:
+        msg = BytesHeaderParser(policy=policy.default).parsebytes(raw[:RAW_HEAD_BYTES])
+    except (ValueError, TypeError, IndexError, LookupError, RecursionError):
+        return {}
+    return {k: (header(msg, h)[:500] or None) for k, h in (("message_id", "Message-ID"), ("subject", "Subject"), ("from", "From"))}
+

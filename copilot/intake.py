@@ -1,0 +1,259 @@
+"""The poller: walk each folder from its cursor, store every message once, then watch for more.
+
+The cursor is (mailbox, folder, UIDVALIDITY, last UID) and moves in the same transaction
+as the message it passes, so a crash or a dropped connection can neither skip nor repeat
+mail. A new UIDVALIDITY restarts the walk from UID 1 and the dedupe key (Message-ID plus
+raw hash) drops what is already stored. Lost connections are retried with exponential
+backoff and jitter; every reconnect begins with a catch-up search from the cursor.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from copilot import clock
+from copilot.config import ImapSettings, Settings
+from copilot.errors import MailboxError
+from copilot.inbound import IntakeContext, Location, Outcome, quarantine, store_inbound
+from copilot.mailbox.base import Disconnected, Mailbox, RawMail
+from copilot.mailparse import ParseLimits
+from copilot.matching import own_domains
+from copilot.store import Store
+
+log = logging.getLogger("copilot.intake")
+
+Connector = Callable[[], Mailbox]  # opens (connects and logs in) a fresh mailbox
+
+
+@dataclass
+class IntakeStats:
+    stored: int = 0
+    unmatched: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    reconnects: int = 0
+    resyncs: int = 0
+
+    def add(self, other: "IntakeStats") -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Reconnect timing: delay = min(cap, base * 2^(attempt-1)), jittered to between half and all of it."""
+
+    base: float = 1.0
+    cap: float = 300.0
+    give_up_after: int | None = None  # attempts; None retries until stopped
+
+    def delay(self, attempt: int, rand: float) -> float:
+        full = min(self.cap, self.base * 2 ** max(0, attempt - 1))
+        return full * (0.5 + 0.5 * rand)
+
+
+# -- cursor -----------------------------------------------------------------
+def get_cursor(ctx: IntakeContext, mailbox: str, folder: str) -> tuple[int, int] | None:
+    """(UIDVALIDITY, last UID) for a folder, or None before its first message."""
+    row = next(ctx.store.db["mailbox_cursors"].rows_where("mailbox = ? and folder = ?", [mailbox, folder]), None)
+    return (row["uidvalidity"], row["last_uid"]) if row else None
+
+
+def set_cursor(ctx: IntakeContext, mailbox: str, folder: str, uidvalidity: int, last_uid: int) -> None:
+    ctx.store.db["mailbox_cursors"].upsert(
+        {"mailbox": mailbox, "folder": folder, "uidvalidity": uidvalidity, "last_uid": last_uid,
+         "updated_at": clock.now_iso()},
+        pk=("mailbox", "folder"),
+    )  # fmt: skip
+
+
+# -- one message, one folder --------------------------------------------------
+def process_message(ctx: IntakeContext, mail: RawMail, loc: Location) -> Outcome:
+    """Store (or quarantine) one message and advance the cursor past it, atomically."""
+    store = ctx.store
+    if mail.truncated:
+        error = f"message is {mail.size:,} bytes, over the {ctx.limits.max_message_bytes:,}-byte limit; only its header was read"
+        with store.transaction():
+            qid = quarantine(ctx, mail.raw, loc, error)
+            set_cursor(ctx, loc.mailbox, loc.folder, loc.uidvalidity, loc.uid)
+        return Outcome("quarantined", qid)
+    try:
+        with store.transaction():
+            outcome = store_inbound(ctx, mail.raw, loc)
+            set_cursor(ctx, loc.mailbox, loc.folder, loc.uidvalidity, loc.uid)
+        return outcome
+    except Exception as exc:  # noqa: BLE001 -- isolation boundary: one poison message must never block the mailbox
+        error = f"{type(exc).__name__}: {exc}"
+    with store.transaction():
+        qid = quarantine(ctx, mail.raw, loc, error)
+        set_cursor(ctx, loc.mailbox, loc.folder, loc.uidvalidity, loc.uid)
+    return Outcome("quarantined", qid)
+
+
+def sync_folder(ctx: IntakeContext, mailbox: Mailbox, folder: str, stop: threading.Event | None = None,
+                lock: threading.Lock | None = None) -> IntakeStats:  # fmt: skip
+    """Process everything in `folder` above the cursor; resynchronise when UIDVALIDITY changed."""
+    lock = lock or threading.Lock()
+    stats = IntakeStats()
+    uidvalidity = mailbox.select(folder)
+    with lock:
+        cursor = get_cursor(ctx, mailbox.name, folder)
+        last_uid = 0
+        if cursor is not None and cursor[0] == uidvalidity:
+            last_uid = cursor[1]
+        elif cursor is not None:
+            with ctx.store.transaction():
+                set_cursor(ctx, mailbox.name, folder, uidvalidity, 0)
+                ctx.store.audit(ctx.actor, "mailbox_cursor", f"{mailbox.name}/{folder}", "resync",
+                                reason=f"UIDVALIDITY changed from {cursor[0]} to {uidvalidity}; rereading with dedupe",
+                                before={"uidvalidity": cursor[0], "last_uid": cursor[1]},
+                                after={"uidvalidity": uidvalidity, "last_uid": 0})  # fmt: skip
+            stats.resyncs += 1
+            log.warning("%s/%s: UIDVALIDITY changed (%s -> %s); resynchronising", mailbox.name, folder, cursor[0], uidvalidity)
+    uids = mailbox.uids_after(last_uid)
+    for mail in mailbox.fetch(uids):
+        if stop is not None and stop.is_set():
+            break
+        with lock:
+            outcome = process_message(ctx, mail, Location(mailbox.name, folder, uidvalidity, mail.uid))
+        if outcome.kind == "stored":
+            stats.stored += 1
+            stats.unmatched += outcome.status == "unmatched"
+        elif outcome.kind == "duplicate":
+            stats.duplicates += 1
+        else:
+            stats.quarantined += 1
+        if outcome.kind != "quarantined":
+            mailbox.mark_processed(mail.uid)
+    return stats
+
+
+# -- the poller -------------------------------------------------------------
+@dataclass
+class Source:
+    """One configured account: how to open it and which folders to watch."""
+
+    name: str
+    folders: Sequence[str]
+    connect: Connector
+
+
+@dataclass
+class Poller:
+    """Runs intake over every source: `run_once()` for the backlog, `run_forever()` to keep watching."""
+
+    ctx: IntakeContext
+    sources: list[Source]
+    backoff: Backoff = field(default_factory=Backoff)
+    stop: threading.Event = field(default_factory=threading.Event)
+    on_stored: Callable[[IntakeStats], None] | None = None  # e.g. triage what was stored
+    rand: Callable[[], float] = random.random
+    stats: IntakeStats = field(default_factory=IntakeStats)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._errors: list[BaseException] = []
+
+    def run_once(self) -> IntakeStats:
+        """Process every folder's backlog, reconnecting as needed, then return."""
+        for source in self.sources:
+            for folder in source.folders:
+                self._with_reconnect(source, folder, watch=False)
+        return self.stats
+
+    def run_forever(self) -> IntakeStats:
+        """Watch every folder (one connection each) until `stop` is set; re-raise a fatal error."""
+        threads = [
+            threading.Thread(target=self._guarded, args=(source, folder), name=f"intake:{source.name}/{folder}", daemon=True)
+            for source in self.sources for folder in source.folders
+        ]  # fmt: skip
+        for thread in threads:
+            thread.start()
+        while not self.stop.wait(0.2):
+            if not any(t.is_alive() for t in threads):
+                break
+        self.stop.set()
+        for thread in threads:
+            thread.join()
+        if self._errors:
+            raise self._errors[0]
+        return self.stats
+
+    def _guarded(self, source: Source, folder: str) -> None:
+        try:
+            self._with_reconnect(source, folder, watch=True)
+        except BaseException as exc:  # noqa: BLE001 -- hand the failure to the main thread and stop the others
+            self._errors.append(exc)
+            self.stop.set()
+
+    def _with_reconnect(self, source: Source, folder: str, watch: bool) -> None:
+        attempt = 0
+        while not self.stop.is_set():
+            mailbox: Mailbox | None = None
+            try:
+                mailbox = source.connect()
+                self._sync(mailbox, folder)  # the catch-up search after every (re)connect
+                attempt = 0
+                if not watch:
+                    return
+                while not self.stop.is_set():
+                    mailbox.wait(self.stop)
+                    self._sync(mailbox, folder)
+            except Disconnected as exc:
+                attempt += 1
+                if self.backoff.give_up_after is not None and attempt > self.backoff.give_up_after:
+                    raise MailboxError(f"{source.name}/{folder}: gave up after {attempt - 1} reconnect attempts: {exc}") from None
+                delay = self.backoff.delay(attempt, self.rand())
+                log.warning("%s/%s: %s; reconnecting in %.1fs (attempt %d)", source.name, folder, exc, delay, attempt)
+                with self._lock:
+                    self.stats.reconnects += 1
+                self.stop.wait(delay)
+            finally:
+                if mailbox is not None:
+                    mailbox.close()
+
+    def _sync(self, mailbox: Mailbox, folder: str) -> None:
+        stats = sync_folder(self.ctx, mailbox, folder, self.stop, self._lock)
+        with self._lock:
+            self.stats.add(stats)
+            if self.on_stored is not None and stats.stored:
+                self.on_stored(stats)
+        if stats.stored or stats.quarantined or stats.duplicates:
+            log.info("%s/%s: %d stored (%d unmatched), %d duplicates, %d quarantined", mailbox.name, folder,
+                     stats.stored, stats.unmatched, stats.duplicates, stats.quarantined)  # fmt: skip
+
+
+# -- wiring from settings ---------------------------------------------------
+def context_from_settings(store: Store, settings: Settings) -> IntakeContext:
+    """An IntakeContext with the configured limits, our own domains and the bounce-alert recipient."""
+    limits = ParseLimits(max_message_bytes=settings.imap.max_message_bytes, max_attachment_bytes=settings.imap.max_attachment_bytes)
+    configured = [settings.smtp.from_address, *(m.username for m in [settings.imap, *settings.mailboxes])]
+    return IntakeContext(store, limits, own_domains(store, configured), [settings.smtp.from_address])
+
+
+def imap_sources(settings: Settings) -> list[Source]:
+    """One Source per configured IMAP account (`imap` plus `mailboxes`)."""
+    accounts = [a for a in [settings.imap, *settings.mailboxes] if a.host]
+    if not accounts:
+        raise MailboxError("no IMAP account is configured; set COPILOT_IMAP__HOST, __USERNAME and __PASSWORD (or __OAUTH2_TOKEN)")
+    return [Source(a.label, list(a.folders), _imap_connector(a)) for a in accounts]
+
+
+def _imap_connector(account: ImapSettings) -> Connector:
+    from copilot.mailbox.imap import ImapMailbox
+
+    def connect() -> Mailbox:
+        mailbox = ImapMailbox(account).open()
+        if account.processed_folder:
+            mailbox.ensure_folder(account.processed_folder)
+        return mailbox
+
+    return connect
+
+
+def backoff_from_settings(account: ImapSettings, give_up_after: int | None = None) -> Backoff:
+    return Backoff(account.backoff_base_seconds, float(account.backoff_max_seconds), give_up_after)
