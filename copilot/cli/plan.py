@@ -164,6 +164,18 @@ def regenerate(app: App, draft_id: int, tone: str, user: str) -> None:
     click.echo(f"Draft #{draft_id} rewritten ({tone}, {row['generator']}).")
 
 
+@drafts.command("reconcile")
+@USER
+@pass_app
+def reconcile(app: App, user: str) -> None:
+    """Settle drafts left in 'sending' by a crash: sent if found in the Sent folder, else failed for a person to check."""
+    settled = reconcile_sending(app.store, app.settings, user, _appender(app))
+    for row in settled:
+        click.echo(f"Draft #{row['id']}: {row['status']}" + (f" ({row['last_error']})" if row["last_error"] else ""))
+    if not settled:
+        click.echo("No send was left unfinished.")
+
+
 @drafts.command("send")
 @click.argument("draft_ids", type=int, nargs=-1)
 @click.option("--approved", "all_approved", is_flag=True, help="Send every approved draft.")

@@ -301,12 +301,14 @@ def _insert(store: Store, rows: list[dict], as_of: date, result: PlanResult) -> 
         busy = {r["customer_id"] for r in store.db.query(
             f"select distinct customer_id from drafts where status in ({marks}) or plan_date = ?",
             [*OPEN_STATUSES, as_of.isoformat()])}  # fmt: skip
-        table = store.db["drafts"]
+        columns: list[str] = list(rows[0]) if rows else []
+        # A plain prepared INSERT: thousands of drafts a morning, and sqlite-utils re-reads the schema on each insert.
+        sql = f"insert into drafts ({', '.join(columns)}) values ({', '.join('?' * len(columns))})"
         for row in rows:
             if row["customer_id"] in busy:
                 result.skipped.append((row["customer_id"], "open draft: planned by another run"))
                 continue
-            pk = table.insert(row).last_pk
+            pk = store.conn.execute(sql, [row[c] for c in columns]).lastrowid
             busy.add(row["customer_id"])
             store.audit(ACTOR, "draft", pk, "planned", customer_id=row["customer_id"],
                         after={"kind": row["kind"], "tier": row["tier"], "invoices": loads(row["invoice_numbers_json"]),

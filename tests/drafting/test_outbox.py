@@ -229,3 +229,16 @@ def test_a_reply_to_our_mail_is_matched_by_its_in_reply_to(store, policy, smtp_s
     match = match_message(store, reply)
     assert (match.customer_id, match.rule) == ("C1", "reply_header")
     assert match.invoice_numbers == loads(row["invoice_numbers_json"])
+
+
+def test_mail_is_sent_even_when_the_sent_folder_is_unreachable(store, policy, smtp_server):
+    from tests.fixtures.smtp import free_port
+
+    settings = smtp_settings(smtp_server)
+    settings.imap = ImapSettings(host="127.0.0.1", port=free_port(), tls=False, username="ar", password="x")
+    draft_id = planned(store, settings, policy, days=35)
+    approve_draft(store, draft_id, "dana", policy=policy)
+    row = send_draft(store, draft_id, SmtpSender(settings.smtp), settings, "dana", ImapAppender(settings.imap))
+    assert row["status"] == "sent" and len(smtp_server.messages) == 1
+    sent_event = [e for e in store.audit_events("draft", draft_id) if e["action"] == "send_sent"][0]
+    assert "was not saved" in sent_event["reason"]

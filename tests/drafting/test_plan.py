@@ -318,3 +318,27 @@ def test_a_request_from_someone_outside_the_billing_contacts_is_answered_to_them
     (row,) = drafts(store)
     assert loads(row["to_json"]) == ["controller@c1.example"]
     assert "statement of everything currently open" in row["body"]
+
+
+def test_pre_due_notes_for_a_segment_the_policy_lists(store, ledger, settings):
+    policy = policy_with(pre_due={"segments": ["strategic"], "days_before": [7, 3]})
+    today = pin(MONDAY)
+    ledger.customer("S1", "strategic")
+    ledger.customer("M1", "mid-market")
+    for cid in ("S1", "M1"):
+        ledger.invoice(cid, today + timedelta(days=7))
+    result = plan_day(store, policy, settings, today)
+    assert [(r["customer_id"], r["kind"], r["tier"]) for r in drafts(store)] == [("S1", "pre_due", 0)]
+    assert "courtesy" in drafts(store)[0]["body"] and result.skipped == [("M1", "not scheduled: no touch falls due today")]
+
+
+def test_several_currencies_are_totalled_apart_and_pass_the_guardrails(store, ledger, settings, policy):
+    today = pin(MONDAY)
+    ledger.customer("C1")
+    ledger.invoice("C1", today - timedelta(days=35), amount="100.00", currency="EUR")
+    ledger.invoice("C1", today - timedelta(days=36), amount="250.00", currency="EUR")
+    ledger.invoice("C1", today - timedelta(days=40), amount="99.99", currency="GBP")
+    plan_day(store, policy, settings, today)
+    (row,) = drafts(store)
+    assert "Total open in EUR: EUR 350.00" in row["body"] and "Total open in GBP: GBP 99.99" in row["body"]
+    assert loads(row["guardrail_flags_json"]) == []
