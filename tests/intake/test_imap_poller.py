@@ -1,6 +1,5 @@
 """The poller against a real Dovecot: backlog, IDLE, restart, UIDVALIDITY change, poison mail, options."""
 
-import signal
 import threading
 import time
 
