@@ -345,8 +345,28 @@ def _upsert_contacts(store: Store, inv: InvoiceRow, now: str, actor: str) -> Non
         store.audit(actor, "contact", pk, "created", after={"email": email}, customer_id=inv.customer_id)
 
 
+def _settled(erp_balance: Decimal, amount: Decimal, paid: Decimal, erp_status: str) -> tuple[Decimal, str]:
+    """Pure: the open balance and status from the ERP's figures and the payments we recorded.
+
+    The lower of the ERP balance and (amount - payments) wins, so a payment the ERP has
+    already netted off is not counted twice, and one it has not seen yet still counts.
+    """
+    balance = min(erp_balance, max(amount - paid, Decimal("0.00")))
+    if erp_status == "void":
+        return balance, "void"
+    if balance == 0:
+        return Decimal("0.00"), "paid"
+    return balance, "partially_paid" if balance < amount else "open"
+
+
+def _paid_total(store: Store, number: str) -> Decimal:
+    rows = store.db.execute("select amount from payments where invoice_number = ?", [number]).fetchall()
+    return sum((Decimal(r[0]) for r in rows), Decimal("0.00"))
+
+
 def _upsert_invoice(store: Store, inv: InvoiceRow, now: str, actor: str, result: ImportResult) -> None:
     table = store.db["invoices"]
+    balance, status = _settled(inv.open_balance, inv.amount, _paid_total(store, inv.invoice_number), inv.status)
     row = {
         "number": inv.invoice_number,
         "customer_id": inv.customer_id,
@@ -354,8 +374,9 @@ def _upsert_invoice(store: Store, inv: InvoiceRow, now: str, actor: str, result:
         "due_date": inv.due_date.isoformat(),
         "amount": str(inv.amount),
         "currency": inv.currency,
-        "open_balance": str(inv.open_balance),
-        "status": inv.status,
+        "erp_open_balance": str(inv.open_balance),
+        "open_balance": str(balance),
+        "status": status,
         "payment_link": inv.payment_link,
         "po_number": inv.po_number,
     }
@@ -430,36 +451,30 @@ def _apply_payment(store: Store, pay: PaymentRow, now: str, actor: str, result: 
         "method": pay.method,
         "reference": pay.reference,
     }
+    if existing is not None and _changes(existing, row) is None:
+        result.unchanged.append(pay.payment_id)
+        return
     if existing is not None:
-        if _changes(existing, row) is None:
-            result.unchanged.append(pay.payment_id)
-            return
-        # A corrected payment: take back the old amount before applying the new one.
-        _adjust_balance(store, existing["invoice_number"], Decimal(existing["amount"]), now, actor, pay.payment_id, undo=True)
         payments.update(pay.payment_id, row)
         store.audit(actor, "payment", pay.payment_id, "updated", before=existing, after=row, customer_id=inv["customer_id"])
         result.updated.append(pay.payment_id)
+        if existing["invoice_number"] != pay.invoice_number:
+            _refresh_balance(store, existing["invoice_number"], now, actor, pay.payment_id)
     else:
         payments.insert({**row, "created_at": now})
         store.audit(actor, "payment", pay.payment_id, "recorded", after=row, customer_id=inv["customer_id"])
         result.created.append(pay.payment_id)
-    _adjust_balance(store, pay.invoice_number, pay.amount, now, actor, pay.payment_id)
+    _refresh_balance(store, pay.invoice_number, now, actor, pay.payment_id)
     result.affected_invoices.add(pay.invoice_number)
 
 
-def _adjust_balance(store: Store, number: str, amount: Decimal, now: str, actor: str, payment_id: str, undo: bool = False) -> None:
+def _refresh_balance(store: Store, number: str, now: str, actor: str, payment_id: str) -> None:
     inv = store.db["invoices"].get(number)
-    balance = Decimal(inv["open_balance"]) + (amount if undo else -amount)
-    total = Decimal(inv["amount"])
-    balance = min(max(balance, Decimal("0.00")), total)
-    status = "paid" if balance == 0 else ("partially_paid" if balance < total else "open")
-    if inv["status"] == "void":
-        status = "void"
+    erp_status = "void" if inv["status"] == "void" else "open"
+    balance, status = _settled(Decimal(inv["erp_open_balance"]), Decimal(inv["amount"]), _paid_total(store, number), erp_status)
     after = {"open_balance": str(balance), "status": status}
     before = {"open_balance": inv["open_balance"], "status": inv["status"]}
     if after != before:
         store.db["invoices"].update(number, {**after, "updated_at": now})
-        verb = "payment_reversed" if undo else "payment_applied"
-        store.audit(actor, "invoice", number, verb, reason=f"payment {payment_id}", before=before, after=after,
-                    customer_id=inv["customer_id"])  # fmt: skip
-
+        store.audit(actor, "invoice", number, "payment_applied", reason=f"payment {payment_id}", before=before,
+                    after=after, customer_id=inv["customer_id"])  # fmt: skip

@@ -23,7 +23,10 @@ def make_chat_model(settings: LlmSettings) -> BaseChatModel:
     """ChatOpenAI pointed at any OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, llama.cpp)."""
     if not settings.configured:
         raise ConfigError("no LLM is configured (set COPILOT_LLM__API_KEY, and COPILOT_LLM__BASE_URL for a local server)")
-    from langchain_openai import ChatOpenAI  # imported here: it is slow to import and only needed online
+    try:
+        from langchain_openai import ChatOpenAI  # imported here: slow to import, and only needed online
+    except ImportError:
+        raise ConfigError("an LLM is configured but its client is not installed: pip install 'collector-copilot[llm]'") from None
 
     return ChatOpenAI(
         model=settings.model,

@@ -5,6 +5,6 @@ Errors from the library (`CopilotError`) become one-line messages here, at the e
 """
 
 from copilot.cli.app import main
-from copilot.cli import aging, demo, ledger, poll, policy, quarantine  # noqa: F401  (each registers its commands)
+from copilot.cli import aging, alerts, demo, eval, ledger, plan, poll, policy, quarantine, tick  # noqa: F401  (each registers its commands)
 
 __all__ = ["main"]

@@ -7,6 +7,7 @@ import click
 from copilot.cli.app import App, main, pass_app
 from copilot import demo_intake  # noqa: F401  (registers the sample-mail step)
 from copilot.demo import DEMO_TODAY, run_demo
+from copilot.drafting import demo_step  # noqa: F401  (registers the drafting step)
 from copilot.money import fmt
 
 

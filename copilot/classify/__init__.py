@@ -1,0 +1,1 @@
+"""Reply classifiers behind the `Classifier` protocol."""

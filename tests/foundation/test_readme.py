@@ -1,0 +1,25 @@
+"""The README opens with exactly the two set-up commands, and CI runs the second."""
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _blocks() -> list[str]:
+    return re.findall(r"```sh\n(.*?)\n```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S)
+
+
+def test_two_setup_commands_come_first():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = _blocks()
+    assert len(blocks) == 2, "the README has exactly two shell blocks: the set-up commands"
+    assert text.index("```sh") < text.index("## ")  # before any section
+    demo, tests = blocks
+    assert "copilot demo" in demo and "\n" not in demo
+    assert "pytest" in tests and "dovecot-imapd" in tests and "chromium" in tests and "\n" not in tests
+
+
+def test_ci_runs_the_second_command():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "blocks[1]" in ci and "README.md" in ci
