@@ -236,11 +236,12 @@ class Poller:
 
 
 # -- wiring from settings ---------------------------------------------------
-def context_from_settings(store: Store, settings: Settings) -> IntakeContext:
-    """An IntakeContext with the configured limits, our own domains and the bounce-alert recipient."""
+def context_from_settings(store: Store, settings: Settings, bounce_alerts: bool = True) -> IntakeContext:
+    """An IntakeContext with the configured limits, our own domains and the collector who hears of bounces."""
     limits = ParseLimits(max_message_bytes=settings.imap.max_message_bytes, max_attachment_bytes=settings.imap.max_attachment_bytes)
     configured = [settings.smtp.from_address, *(m.username for m in [settings.imap, *settings.mailboxes])]
-    return IntakeContext(store, limits, own_domains(store, configured), [settings.smtp.from_address])
+    collector = settings.alerts.collector_email or settings.smtp.from_address
+    return IntakeContext(store, limits, own_domains(store, configured), [collector], bounce_alerts=bounce_alerts)
 
 
 def imap_sources(settings: Settings) -> list[Source]:
