@@ -235,3 +235,13 @@ def test_several_folders_and_mailboxes_are_polled(dovecot, imap_user, tmp_path, 
     assert stats.stored == 9
     by_place = dict(store.db.execute("select mailbox || '/' || folder, count(*) from messages group by 1").fetchall())
     assert by_place == {f"{imap_user.name}@127.0.0.1/INBOX": 2, f"{imap_user.name}@127.0.0.1/AR": 3, "second-desk/INBOX": 4}
+
+
+def test_tls_connection_verifies_the_certificate(dovecot, imap_user, tmp_path, store):
+    assert dovecot.cert is not None, "openssl is needed to give the test Dovecot a certificate"
+    dovecot.append(imap_user, replies(2, "tls"))
+    trusted = imap_settings(dovecot, imap_user, tmp_path, port=dovecot.tls_port, tls=True, ca_file=dovecot.cert)
+    assert poller_for(trusted, store).run_once().stored == 2
+    untrusted = imap_settings(dovecot, imap_user, tmp_path, port=dovecot.tls_port, tls=True)
+    with pytest.raises(Exception, match="not trusted.*CA_FILE"):
+        ImapMailbox(untrusted.imap).open()
