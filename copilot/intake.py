@@ -20,6 +20,7 @@ from copilot.config import ImapSettings, Settings
 from copilot.errors import MailboxError
 from copilot.inbound import IntakeContext, Location, Outcome, quarantine, store_inbound
 from copilot.mailbox.base import Disconnected, Mailbox, RawMail
+from copilot.mailbox.imap import ImapMailbox
 from copilot.mailparse import ParseLimits
 from copilot.matching import own_domains
 from copilot.store import Store
@@ -263,8 +264,6 @@ def imap_sources(settings: Settings) -> list[Source]:
 
 
 def _imap_connector(account: ImapSettings) -> Connector:
-    from copilot.mailbox.imap import ImapMailbox
-
     def connect() -> Mailbox:
         mailbox = ImapMailbox(account).open()
         if account.processed_folder:
