@@ -25,6 +25,7 @@ class ImapSettings(BaseModel):
     host: str | None = None
     port: int = Field(993, ge=1, le=65535)
     tls: bool = True
+    ca_file: Path | None = None  # extra certificates to trust, for a server with a private CA
     username: str | None = None
     password: SecretStr | None = None
     oauth2_token: SecretStr | None = None

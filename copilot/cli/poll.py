@@ -36,7 +36,8 @@ def poll(app: App, once: bool, from_dir: Path | None, no_triage: bool, verbose: 
         if classifier is not None:
             triage_pending(store, classifier, router)
 
-    poller = Poller(context_from_settings(store, settings), sources, backoff_from_settings(settings.imap, 8 if once else None),
+    ctx = context_from_settings(store, settings, bounce_alerts=router is None)
+    poller = Poller(ctx, sources, backoff_from_settings(settings.imap, 8 if once else None),
                     on_stored=triage)  # fmt: skip
     # Stop after the message in hand: the cursor has moved past it, so nothing is half-done.
     previous = {sig: signal.signal(sig, lambda *_: poller.stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}

@@ -130,3 +130,26 @@ def test_demo_folder_read_twice_stores_nothing_new(store):
     box = FolderMailbox(demo_data_dir() / "mail")
     assert sync_folder(IntakeContext(store), box, "INBOX").stored == 24
     assert sync_folder(IntakeContext(store), box, "INBOX").stored == 0
+
+
+def _bounce_only(store, bounce_alerts: bool):
+    box = MemoryMailbox()
+    box.add((demo_data_dir() / "mail" / "18-bounce-delivery-failure.eml").read_bytes())
+    ctx = IntakeContext(store, alert_recipients=["collector@ourco.example"], bounce_alerts=bounce_alerts)
+    sync_folder(ctx, box, "INBOX")
+    return next(store.db["contacts"].rows_where("email = ?", ["books@tidewaterbikes.example"]))
+
+
+def test_bounce_marks_contact_and_queues_a_deliverable_alert(demo_ledger):
+    contact = _bounce_only(demo_ledger, bounce_alerts=True)
+    msg = next(demo_ledger.db["messages"].rows_where("auto_reply_kind = 'bounce'"))
+    assert (contact["status"], contact["status_reason"]) == ("bouncing", f"bounce in message {msg['id']}")
+    (alert,) = list(demo_ledger.db["alerts"].rows)
+    assert alert["status"] == "pending" and alert["next_attempt_at"]  # picked up by alert delivery
+    assert loads(alert["recipients_json"]) == ["collector@ourco.example"] and alert["message_id"] == msg["id"]
+
+
+def test_bounce_alert_left_to_routing_when_it_runs(demo_ledger):
+    contact = _bounce_only(demo_ledger, bounce_alerts=False)
+    assert contact["status"] == "bouncing"
+    assert demo_ledger.db["alerts"].count == 0
