@@ -8,6 +8,7 @@ so nothing is downloaded and no binary model lives in the repository.
 import hashlib
 import logging
 import pickle
+import re
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -34,7 +35,8 @@ from copilot.resources import datasets_dir
 
 log = logging.getLogger(__name__)
 
-FEATURE_VERSION = "local-2"  # bump when features or model change, so stale caches are not reused
+FEATURE_VERSION = "local-3"  # bump when features or model change, so stale caches are not reused
+_WORD = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
 MIN_ESCALATION_RECALL = 0.96  # the frustrated threshold is the highest that keeps this recall out of fold
 
 
@@ -50,7 +52,7 @@ class Features:
         self.parts = [
             CueFeatures(1.0),
             TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=1),
-            TfidfVectorizer(sublinear_tf=True, analyzer="char_wb", ngram_range=(2, 5), min_df=2),
+            TfidfVectorizer(sublinear_tf=True, analyzer="char_wb", ngram_range=(3, 4), min_df=2),
         ]
 
     def fit_transform(self, texts: list[str]) -> sparse.csr_matrix:
@@ -80,15 +82,13 @@ class Features:
         first = np.flatnonzero(cues)
         cols, vals = [first], [cues[first]]
         for (analyze, vocabulary, idf), offset in zip(self._tfidf, self._offsets[1:-1], strict=True):
-            counts: dict[int, int] = {}
-            for term in analyze(text):
-                col = vocabulary.get(term)
-                if col is not None:
-                    counts[col] = counts.get(col, 0) + 1
-            if not counts:
+            counts = Counter(analyze(text))
+            known = counts.keys() & vocabulary.keys()  # set intersection runs in C
+            if not known:
                 continue
-            idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-            weights = (np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts))) + 1.0) * idf[idx]
+            idx = np.array([vocabulary[t] for t in known], dtype=np.int64)
+            tf = np.array([counts[t] for t in known], dtype=np.float64)
+            weights = (np.log(tf) + 1.0) * idf[idx]
             weights /= np.sqrt(weights @ weights)
             order = np.argsort(idx)
             cols.append(idx[order] + offset)
@@ -107,13 +107,9 @@ class TrainedModel:
     labels: LinearHead
     frustrated: LinearHead
     frustrated_threshold: float
-    word_weights: dict[str, dict[str, float]]  # label -> word n-gram -> weight, averaged over folds, for evidence
+    word_weights: dict[str, dict[str, float]]  # label -> word -> weight, averaged over folds, for evidence
     classes: list[str]
     digest: str
-
-    @property
-    def word_analyzer(self):
-        return self.vectorizer.parts[1].build_analyzer()
 
 
 @dataclass(frozen=True)
@@ -159,7 +155,7 @@ def train(rows: list[TrainingRow], digest: str = "") -> TrainedModel:
     words = vectorizer.parts[1].vocabulary_
     start = int(vectorizer._offsets[1])
     word_weights = {
-        label: {term: float(weights[row, start + col]) for term, col in words.items() if weights[row, start + col] > 0}
+        label: {term: float(weights[row, start + col]) for term, col in words.items() if " " not in term and weights[row, start + col] > 0}
         for row, label in enumerate(labels.classes_)
     }
     return TrainedModel(
@@ -270,9 +266,8 @@ class LocalClassifier:
 
     def _evidence(self, reply: Reply, label: Label) -> str | None:
         """The sentence of the new text whose words push hardest towards the label."""
-        candidates = [s for s in sentences(strip_reply(reply.text)) if s in reply.text]
+        candidates = [s for s in sentences(strip_reply(reply.text))[:12] if s in reply.text]
         if not candidates:
             return None
         weights = self.model.word_weights[label.value]
-        analyze = self.model.word_analyzer
-        return max(candidates, key=lambda s: sum(weights.get(t, 0.0) for t in set(analyze(s))))
+        return max(candidates, key=lambda s: sum(weights.get(t, 0.0) for t in set(_WORD.findall(s.lower()))))
