@@ -233,7 +233,11 @@ def extract_promise_date(text: str, sent_at: date | None, require_cue: bool = Fa
 
     With `require_cue` the date must share a sentence with a payment word (for replies not labelled a promise).
     """
-    base = sent_at or clock.today()
+    hit = _promise_hit(text, sent_at or clock.today(), require_cue)
+    return hit.day if hit else None
+
+
+def _promise_hit(text: str, base: date, require_cue: bool) -> _Hit | None:
     hits = [h for h in find_dates(text, base) if base <= h.day <= base + timedelta(days=400)]
     if not hits:
         return None
@@ -254,7 +258,28 @@ def extract_promise_date(text: str, sent_at: date | None, require_cue: bool = Fa
     if require_cue and (not cues or best >= 200):
         return None
     # Several dates right by the commitment (an instalment plan): the first one falls due first.
-    return min(h.day for d, h in scored if d < best + 30)
+    return min((h for d, h in scored if d < best + 30), key=lambda h: h.day)
+
+
+_FUTURE = re.compile(
+    r"\b(will|'ll|shall|going to|gonna|by (this|next|the end)|next|coming|scheduled|planned|go(es)? out|"
+    r"wird|werden|kommende[nm]?|nächste[nm]?|geplant|vorgemerkt|geht|"
+    r"sera|serons|ferons|allons|va|part|prochaine?|"
+    r"será|haremos|vamos a|pagaremos|saldrá|próxim[oa]|"
+    r"zal|zullen|wordt|gaat|gaan|volgende|komende|ingepland)\b"
+)
+
+
+def future_commitment(text: str, sent_at: date | None) -> date | None:
+    """A payment date after the reply's own day, in a sentence written in the future ("will pay Friday")."""
+    base = sent_at or clock.today()
+    hit = _promise_hit(text, base, require_cue=True)
+    if hit is None or hit.day <= base:
+        return None
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    start = max((e for e in ends if e <= hit.start), default=0)
+    stop = min((e for e in ends if e > hit.end), default=len(text))
+    return hit.day if _FUTURE.search(text[start:stop].lower()) else None
 
 
 _INCLUSIVE = re.compile(r"inclusive|including|einschließlich|einschliesslich|inclus|incluido|inclusive|tot en met|t/m", re.I)
