@@ -35,7 +35,7 @@ from copilot.resources import datasets_dir
 
 log = logging.getLogger(__name__)
 
-FEATURE_VERSION = "local-4"  # bump when features or model change, so stale caches are not reused
+FEATURE_VERSION = "local-5"  # bump when features or model change, so stale caches are not reused
 _WORD = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
 MIN_ESCALATION_RECALL = 0.96  # the frustrated threshold is the highest that keeps this recall out of fold
 
@@ -105,6 +105,7 @@ class TrainedModel:
     word_weights: dict[str, dict[str, float]]  # label -> word -> weight, averaged over folds, for evidence
     classes: list[str]
     digest: str
+    temperature: float = 1.0  # applied to the averaged label probabilities
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,23 @@ def load_training_rows(path: Path) -> list[TrainingRow]:
     from copilot.evaluation.dataset import load_dataset
 
     return [TrainingRow(r.subject, r.text, r.label.value, r.frustrated or r.label is Label.FRUSTRATION) for r in load_dataset(path)]
+
+
+def _folds() -> StratifiedKFold:
+    return StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
+
+
+def sharpen(probabilities: np.ndarray, temperature: float) -> np.ndarray:
+    """Temperature scaling of probabilities: p^(1/T), renormalised."""
+    scaled = np.power(np.clip(probabilities, 1e-12, 1.0), 1.0 / temperature)
+    return scaled / scaled.sum(axis=-1, keepdims=True)
+
+
+def _temperature(probabilities: np.ndarray, truth: np.ndarray) -> float:
+    """The temperature that minimises the log loss of out-of-fold predictions."""
+    grid = np.arange(0.2, 2.01, 0.05)
+    losses = [-np.log(sharpen(probabilities, t)[np.arange(len(truth)), truth]).mean() for t in grid]
+    return float(grid[int(np.argmin(losses))])
 
 
 def _threshold(probabilities: np.ndarray, truth: np.ndarray) -> float:
@@ -143,9 +161,12 @@ def train(rows: list[TrainingRow], digest: str = "") -> TrainedModel:
     vectorizer = Features()
     blocks = vectorizer.fit_transform(texts)
     label_models = [_calibrated().fit(X, y) for X in blocks]
+    classes = label_models[0].classes_
+    # Averaging three calibrated views blunts the probabilities; one temperature, fitted out of fold, restores them.
+    oof_labels = np.mean([cross_val_predict(_calibrated(), X, y, cv=_folds(), method="predict_proba") for X in blocks], axis=0)
+    temperature = _temperature(oof_labels, np.searchsorted(classes, y))
     frustrated_models = [_calibrated().fit(X, frustrated) for X in blocks]
-    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
-    oof = np.mean([cross_val_predict(_calibrated(), X, frustrated, cv=folds, method="predict_proba")[:, 1] for X in blocks], axis=0)
+    oof = np.mean([cross_val_predict(_calibrated(), X, frustrated, cv=_folds(), method="predict_proba")[:, 1] for X in blocks], axis=0)
     words = label_models[1]
     weights = np.mean([c.estimator.coef_ for c in words.calibrated_classifiers_], axis=0)
     vocabulary = vectorizer.parts[1].vocabulary_
@@ -155,7 +176,7 @@ def train(rows: list[TrainingRow], digest: str = "") -> TrainedModel:
     }
     return TrainedModel(
         vectorizer, [LinearHead.from_calibrated(m) for m in label_models], [LinearHead.from_calibrated(m) for m in frustrated_models],
-        _threshold(oof, frustrated), word_weights, list(words.classes_), digest,
+        _threshold(oof, frustrated), word_weights, list(words.classes_), digest, temperature,
     )  # fmt: skip
 
 
@@ -242,6 +263,7 @@ class LocalClassifier:
         """Label probabilities and the frustrated flag, no gates or extraction."""
         rows = self.model.vectorizer.rows(model_input(reply.subject, reply.text))
         probs = np.mean([head.predict_row(c, v) for head, (c, v) in zip(self.model.labels, rows, strict=True)], axis=0)
+        probs = sharpen(probs, self.model.temperature)
         best = int(np.argmax(probs))
         p_frustrated = float(np.mean([head.predict_row(c, v)[1] for head, (c, v) in zip(self.model.frustrated, rows, strict=True)]))
         label = Label(self.model.classes[best])
