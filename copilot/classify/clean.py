@@ -5,6 +5,7 @@ cannot decide the label of a new "thanks, we're on it".
 """
 
 import re
+from functools import lru_cache
 
 # A line that opens the quoted or forwarded part, in the languages the inbox sees.
 _QUOTE_HEADERS = [
@@ -41,6 +42,7 @@ _FOOTER_RE = re.compile(
 )
 
 
+@lru_cache(maxsize=512)  # the model, the evidence picker and the extractors all ask for the same reply
 def strip_reply(text: str) -> str:
     """The newly written part of a reply; falls back to the whole text when stripping leaves nothing."""
     lines = text.replace("\r\n", "\n").split("\n")

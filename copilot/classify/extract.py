@@ -113,33 +113,33 @@ def _next_weekday(base: date, weekday: int, strictly_after: bool = True) -> date
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("iso", re.compile(r"(?<!\d)(?P<y>20\d\d)-(?P<m>\d\d)-(?P<d>\d\d)(?!\d)")),
     ("dmy_num", re.compile(r"(?<![\d.,/])(?P<d>\d{1,2})[./](?P<m>\d{1,2})(?:[./](?P<y>(?:20)?\d\d))?\.?(?![\d,]|\.\d)")),
-    ("day_month", re.compile(rf"(?<!\d)(?P<d>\d{{1,2}}){_ORD}(?:\s+(?:de|of))?\s+{_MON}(?:,?\s+(?:de\s+)?(?P<y>20\d\d))?\b", re.I)),
-    ("month_day", re.compile(rf"\b{_MON}\s+(?:the\s+)?(?P<d>\d{{1,2}}){_ORD}(?!\d)(?:,?\s+(?P<y>20\d\d))?", re.I)),
-    ("eom_named", re.compile(rf"\b(?:end of|ende|fin(?:al(?:es)?)? de|fin|eind|einde) {_MON}", re.I)),
+    ("day_month", re.compile(rf"(?<!\d)(?P<d>\d{{1,2}}){_ORD}(?:\s+(?:de|of))?\s+{_MON}(?:,?\s+(?:de\s+)?(?P<y>20\d\d))?\b")),
+    ("month_day", re.compile(rf"\b{_MON}\s+(?:the\s+)?(?P<d>\d{{1,2}}){_ORD}(?!\d)(?:,?\s+(?P<y>20\d\d))?")),
+    ("eom_named", re.compile(rf"\b(?:end of|ende|fin(?:al(?:es)?)? de|fin|eind|einde) {_MON}")),
     ("eom_next", re.compile(
         r"\b(end of next month|ende (des )?nächsten monats|fin du mois prochain|fin(al)? del mes que viene|"
-        r"final del próximo mes|eind(e)? volgende maand)\b", re.I)),
+        r"final del próximo mes|eind(e)? volgende maand)\b")),
     ("eom", re.compile(
         r"\b(end of (the |this )?month|month[- ]end|end of month|ende (des |dieses )?monats|monatsende|"
-        r"fin (du |de )?mois|fin(al(es)?)? de(l)? mes|eind(e)? van de maand|eind(e)? (deze )?maand)\b", re.I)),
+        r"fin (du |de )?mois|fin(al(es)?)? de(l)? mes|eind(e)? van de maand|eind(e)? (deze )?maand)\b")),
     ("eow_next", re.compile(r"\b(end of next week|ende nächster woche|fin de la semaine prochaine|"
-                            r"final de la semana que viene|eind volgende week)\b", re.I)),
+                            r"final de la semana que viene|eind volgende week)\b")),
     ("eow", re.compile(r"\b(end of (the |this )?week|ende (der|dieser) woche|fin de (la |cette )?semaine|"
-                       r"final de (la|esta) semana|eind van de week|eind deze week)\b", re.I)),
+                       r"final de (la|esta) semana|eind van de week|eind deze week)\b")),
     ("first_next_month", re.compile(
         r"\b((the )?(first|1st|beginning|start) of (next|the next|the coming) month|anfang (des )?nächsten monats|"
-        r"début du mois prochain|(a )?principios del (mes que viene|próximo mes)|begin volgende maand)\b", re.I)),
-    ("last_wd_month", re.compile(rf"\blast {_WD} of (?:each|the|every|this) month\b", re.I)),
+        r"début du mois prochain|(a )?principios del (mes que viene|próximo mes)|begin volgende maand)\b")),
+    ("last_wd_month", re.compile(rf"\blast {_WD} of (?:each|the|every|this) month\b")),
     ("in_days", re.compile(
         rf"\b(?:in|within|innerhalb(?: von)?|dans|sous|en|binnen|over|nach)\s+{_NUM}\s+"
         r"(?P<unit>(?:working |business |calendar )?days?|weeks?|tage?n?|wochen?|jours?|semaines?|días?|dias?|semanas?|dagen|weken|week)\b",
-        re.I)),
-    ("today", re.compile(r"\b(today|heute|aujourd'hui|aujourd’hui|hoy|vandaag|end of (the )?day|close of business|eod|cob)\b", re.I)),
-    ("tomorrow", re.compile(r"\b(tomorrow|demain|vandaag of morgen|(?<!guten )(?<!goede )morgen(?! früh)|(?<!esta )(?<!la )mañana)\b", re.I)),
+        )),
+    ("today", re.compile(r"\b(today|heute|aujourd'hui|aujourd’hui|hoy|vandaag|end of (the )?day|close of business|eod|cob)\b")),
+    ("tomorrow", re.compile(r"\b(tomorrow|demain|vandaag of morgen|(?<!guten )(?<!goede )morgen(?! früh)|(?<!esta )(?<!la )mañana)\b")),
     ("weekday", re.compile(rf"\b(?P<next>next week |nächste woche |la semaine prochaine |la semana que viene |volgende week )?"
-                           rf"(?:(?:this|next|coming|this coming|diesen|kommenden|nächsten|ce|este|el próximo|deze|komende|volgende)\s+)?{_WD}\b", re.I)),
+                           rf"(?:(?:this|next|coming|this coming|diesen|kommenden|nächsten|ce|este|el próximo|deze|komende|volgende)\s+)?{_WD}\b")),
     ("nth", re.compile(r"(?:\bthe\s+(?P<d1>\d{1,2})(?:st|nd|rd|th)\b|\bam\s+(?P<d2>\d{1,2})\.(?!\d)|\ble\s+(?P<d3>\d{1,2})(?:er)?\b(?!\s*[/.%€$])"
-                       r"|\b(?:el |del )?día\s+(?P<d4>\d{1,2})\b|\bop de\s+(?P<d5>\d{1,2})(?:e|ste)\b)", re.I)),
+                       r"|\b(?:el |del )?día\s+(?P<d4>\d{1,2})\b|\bop de\s+(?P<d5>\d{1,2})(?:e|ste)\b)")),
 ]  # fmt: skip
 
 
@@ -204,6 +204,7 @@ def _resolve(kind: str, m: re.Match[str], base: date) -> date | None:
 
 def find_dates(text: str, base: date) -> list[_Hit]:
     """Every date expression in `text`, resolved against `base`, longest match first where they overlap."""
+    text = text.lower()  # the patterns are lower-case; re.IGNORECASE would be several times slower
     hits: list[_Hit] = []
     for kind, pattern in _PATTERNS:
         for m in pattern.finditer(text):
@@ -223,8 +224,7 @@ _PAY_CUES = re.compile(
     r"pa(y|id|ying|yment)|remit|transfer|settle|clear|release|run\b|go(es)? out|wire|cheque|check run|instal+ment|plan\b|"
     r"zahl|überweis|begleich|bezahl|paie|pai(er|erons)|régl|virement|versement|pag(o|ar|aremos|amos|ado)|transferencia|abon|remesa|plazo|"
     r"betal|overma|voldoen|termijn|rate\b|raten|échéance|approved|freigegeben|validée|aprobad|goedgekeurd",
-    re.I,
-)
+)  # used on lower-cased text
 _SENTENCE_END = re.compile(r"[.!?]\s|\n\s*\n")
 
 
@@ -233,11 +233,15 @@ def extract_promise_date(text: str, sent_at: date | None, require_cue: bool = Fa
 
     With `require_cue` the date must share a sentence with a payment word (for replies not labelled a promise).
     """
-    base = sent_at or clock.today()
+    hit = _promise_hit(text, sent_at or clock.today(), require_cue)
+    return hit.day if hit else None
+
+
+def _promise_hit(text: str, base: date, require_cue: bool) -> _Hit | None:
     hits = [h for h in find_dates(text, base) if base <= h.day <= base + timedelta(days=400)]
     if not hits:
         return None
-    cues = [m.start() for m in _PAY_CUES.finditer(text)]
+    cues = [m.start() for m in _PAY_CUES.finditer(text.lower())]
 
     def distance(hit: _Hit) -> int:
         if not cues:
@@ -254,7 +258,28 @@ def extract_promise_date(text: str, sent_at: date | None, require_cue: bool = Fa
     if require_cue and (not cues or best >= 200):
         return None
     # Several dates right by the commitment (an instalment plan): the first one falls due first.
-    return min(h.day for d, h in scored if d < best + 30)
+    return min((h for d, h in scored if d < best + 30), key=lambda h: h.day)
+
+
+_FUTURE = re.compile(
+    r"\b(will|'ll|shall|going to|gonna|by (this|next|the end)|next|coming|scheduled|planned|go(es)? out|"
+    r"wird|werden|kommende[nm]?|nächste[nm]?|geplant|vorgemerkt|geht|"
+    r"sera|serons|ferons|allons|va|part|prochaine?|"
+    r"será|haremos|vamos a|pagaremos|saldrá|próxim[oa]|"
+    r"zal|zullen|wordt|gaat|gaan|volgende|komende|ingepland)\b"
+)
+
+
+def future_commitment(text: str, sent_at: date | None) -> date | None:
+    """A payment date after the reply's own day, in a sentence written in the future ("will pay Friday")."""
+    base = sent_at or clock.today()
+    hit = _promise_hit(text, base, require_cue=True)
+    if hit is None or hit.day <= base:
+        return None
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    start = max((e for e in ends if e <= hit.start), default=0)
+    stop = min((e for e in ends if e > hit.end), default=len(text))
+    return hit.day if _FUTURE.search(text[start:stop].lower()) else None
 
 
 _INCLUSIVE = re.compile(r"inclusive|including|einschließlich|einschliesslich|inclus|incluido|inclusive|tot en met|t/m", re.I)
@@ -328,7 +353,7 @@ _DISPUTE_REASONS: list[tuple[str, str]] = [
     ("po", r"\bpo\b|purchase order|bestellnummer|bon de commande|orden de compra|inkooporder"),
     ("amount", r"amount|overcharg|too (much|high)|betrag|montant|importe|bedrag"),
 ]
-_DISPUTE_RES = [(name, re.compile(p, re.I)) for name, p in _DISPUTE_REASONS]
+_DISPUTE_RES = [(name, re.compile(p)) for name, p in _DISPUTE_REASONS]  # used on lower-cased text
 
 _REQUEST_KINDS: list[tuple[str, str]] = [
     ("w9", r"\bw-?9\b|\bw-?8|tax (form|id)|steuernummer|numéro de tva|nif\b|cif\b"),
@@ -341,17 +366,19 @@ _REQUEST_KINDS: list[tuple[str, str]] = [
                        r"send (them|it|invoices) to|neue (adresse|anschrift)|nouvelle adresse|nueva dirección|nieuw adres"),
     ("invoice_copy", r"cop(y|ie)|pdf|resend|re-send|kopie|duplikat|copia|reenviar|opnieuw|nochmal|renvoyer"),
 ]
-_REQUEST_RES = [(name, re.compile(p, re.I)) for name, p in _REQUEST_KINDS]
+_REQUEST_RES = [(name, re.compile(p)) for name, p in _REQUEST_KINDS]  # used on lower-cased text
 
 
 def dispute_reason(text: str) -> str | None:
     """A short category for what is contested (duplicate, pricing, quantity, ...), or 'other'."""
-    return next((name for name, rx in _DISPUTE_RES if rx.search(text)), "other")
+    low = text.lower()
+    return next((name for name, rx in _DISPUTE_RES if rx.search(low)), "other")
 
 
 def request_kind(text: str) -> str | None:
     """What the customer needs before paying (w9, invoice_copy, bank_details, po, portal, statement, contact_change)."""
-    return next((name for name, rx in _REQUEST_RES if rx.search(text)), "other")
+    low = text.lower()
+    return next((name for name, rx in _REQUEST_RES if rx.search(low)), "other")
 
 
 def first_line(text: str) -> str | None:

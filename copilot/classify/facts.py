@@ -13,7 +13,7 @@ from copilot.classify.gates import auto_reply_kind
 from copilot.labels import Classification, Label, Reply
 
 
-_MAY_PROMISE = (Label.ACKNOWLEDGEMENT, Label.FRUSTRATION)
+_MAY_PROMISE = (Label.ACKNOWLEDGEMENT, Label.FRUSTRATION, Label.REQUEST, Label.DISPUTE)
 
 
 def fill_facts(result: Classification, reply: Reply, evidence: str | None = None) -> Classification:

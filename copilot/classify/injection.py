@@ -18,11 +18,10 @@ _INJECTION = re.compile(
     r"ignore[zr]? (toutes )?les (instructions|consignes)|"
     r"ignora (todas )?las instrucciones|"
     r"negeer (alle )?(eerdere |vorige )?(instructies|regels)",
-    re.IGNORECASE,
-)
+)  # matched against lower-cased text: re.IGNORECASE is several times slower in CPython
 
 
 def injection_attempt(text: str) -> str | None:
     """The first phrase that tries to instruct the system, or None."""
-    match = _INJECTION.search(text)
+    match = _INJECTION.search(text.lower())
     return match.group(0) if match else None

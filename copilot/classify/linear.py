@@ -20,6 +20,10 @@ class LinearHead:
     classes: list
     binary: bool
 
+    def __post_init__(self) -> None:
+        # features x outputs, row-major: one reply's columns are then contiguous rows to gather
+        self.by_feature = np.ascontiguousarray(self.weights.T)
+
     @classmethod
     def from_calibrated(cls, model: CalibratedClassifierCV) -> "LinearHead":
         """Copy the fitted folds of a sigmoid-calibrated linear model."""
@@ -40,7 +44,7 @@ class LinearHead:
 
     def predict_row(self, cols: np.ndarray, vals: np.ndarray) -> np.ndarray:
         """Class probabilities for one row given as column indices and values (no sparse matrix built)."""
-        return self._calibrate((self.weights[:, cols] @ vals + self.bias)[np.newaxis, :])[0]
+        return self._calibrate((vals @ self.by_feature[cols] + self.bias)[np.newaxis, :])[0]
 
     def _calibrate(self, decision: np.ndarray) -> np.ndarray:
         folds = self.slope.shape[0]

@@ -8,6 +8,7 @@ so nothing is downloaded and no binary model lives in the repository.
 import hashlib
 import logging
 import pickle
+import re
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from sklearn.svm import LinearSVC
 
 from copilot.classify.clean import body_for_model, strip_reply
 from copilot.classify.cues import CueFeatures, cue_vector
-from copilot.classify.extract import sentences
+from copilot.classify.extract import future_commitment, sentences
 from copilot.classify.facts import fill_facts
 from copilot.classify.gates import apply_gates
 from copilot.classify.injection import injection_attempt
@@ -34,7 +35,8 @@ from copilot.resources import datasets_dir
 
 log = logging.getLogger(__name__)
 
-FEATURE_VERSION = "local-2"  # bump when features or model change, so stale caches are not reused
+FEATURE_VERSION = "local-5"  # bump when features or model change, so stale caches are not reused
+_WORD = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
 MIN_ESCALATION_RECALL = 0.96  # the frustrated threshold is the highest that keeps this recall out of fold
 
 
@@ -44,56 +46,49 @@ def model_input(subject: str, text: str) -> str:
 
 
 class Features:
-    """Cue groups, word 1-2-grams and character 2-5-grams side by side (FeatureUnion without its per-call overhead)."""
+    """Three views of a reply: multilingual cue groups, word 1-2-grams and character 3-4-grams.
+
+    Each view gets its own calibrated model and their probabilities are averaged. Stacked into one model,
+    the many n-gram columns drown the few cue columns and it learns the training phrasing instead of intent.
+    """
 
     def __init__(self) -> None:
         self.parts = [
             CueFeatures(1.0),
             TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=1),
-            TfidfVectorizer(sublinear_tf=True, analyzer="char_wb", ngram_range=(2, 5), min_df=2),
+            TfidfVectorizer(sublinear_tf=True, analyzer="char_wb", ngram_range=(3, 4), min_df=2),
         ]
 
-    def fit_transform(self, texts: list[str]) -> sparse.csr_matrix:
-        X = sparse.hstack([p.fit_transform(texts) for p in self.parts], format="csr")
-        self._prepare()
-        return X
-
-    def transform(self, texts: list[str]) -> sparse.csr_matrix:
-        return sparse.hstack([p.transform(texts) for p in self.parts], format="csr")
-
-    def _prepare(self) -> None:
+    def fit_transform(self, texts: list[str]) -> list[sparse.csr_matrix]:
+        blocks = [sparse.csr_matrix(p.fit_transform(texts)) for p in self.parts]
         self._tfidf = [(p.build_analyzer(), p.vocabulary_, p.idf_) for p in self.parts[1:]]
-        self._offsets = np.cumsum([0, len(cue_vector(""))] + [len(v) for _, v, _ in self._tfidf])
+        return blocks
 
-    def transform_one(self, text: str) -> sparse.csr_matrix:
-        """The same row as `transform([text])` (used by tests to check `row`)."""
-        cols, vals = self.row(text)
-        return sparse.csr_matrix((vals, cols, [0, len(cols)]), shape=(1, int(self._offsets[-1])))
+    def transform(self, texts: list[str]) -> list[sparse.csr_matrix]:
+        return [sparse.csr_matrix(p.transform(texts)) for p in self.parts]
 
-    def row(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """Column indices and values of one text's feature row, built directly.
+    def rows(self, text: str) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per view, the column indices and values of one text's row, built directly.
 
         scikit-learn's transform validates and converts on every call, which costs more than the maths
-        for a single reply; this keeps the same arithmetic (sublinear tf, idf, l2 norm per block).
+        for a single reply; this keeps the same arithmetic (sublinear tf, idf, l2 norm).
         """
         cues = np.asarray(cue_vector(text)) * self.parts[0].weight
-        first = np.flatnonzero(cues)
-        cols, vals = [first], [cues[first]]
-        for (analyze, vocabulary, idf), offset in zip(self._tfidf, self._offsets[1:-1], strict=True):
-            counts: dict[int, int] = {}
-            for term in analyze(text):
-                col = vocabulary.get(term)
-                if col is not None:
-                    counts[col] = counts.get(col, 0) + 1
-            if not counts:
+        nonzero = np.flatnonzero(cues)
+        out = [(nonzero, cues[nonzero])]
+        for analyze, vocabulary, idf in self._tfidf:
+            counts = Counter(analyze(text))
+            known = counts.keys() & vocabulary.keys()  # set intersection runs in C
+            if not known:
+                out.append((np.zeros(0, dtype=np.int64), np.zeros(0)))
                 continue
-            idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-            weights = (np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts))) + 1.0) * idf[idx]
+            idx = np.array([vocabulary[t] for t in known], dtype=np.int64)
+            tf = np.array([counts[t] for t in known], dtype=np.float64)
+            weights = (np.log(tf) + 1.0) * idf[idx]
             weights /= np.sqrt(weights @ weights)
             order = np.argsort(idx)
-            cols.append(idx[order] + offset)
-            vals.append(weights[order])
-        return np.concatenate(cols), np.concatenate(vals)
+            out.append((idx[order], weights[order]))
+        return out
 
 
 def _calibrated() -> CalibratedClassifierCV:
@@ -104,16 +99,13 @@ def _calibrated() -> CalibratedClassifierCV:
 @dataclass
 class TrainedModel:
     vectorizer: Features
-    labels: LinearHead
-    frustrated: LinearHead
+    labels: list[LinearHead]  # one per view, probabilities averaged
+    frustrated: list[LinearHead]
     frustrated_threshold: float
-    word_weights: dict[str, dict[str, float]]  # label -> word n-gram -> weight, averaged over folds, for evidence
+    word_weights: dict[str, dict[str, float]]  # label -> word -> weight, averaged over folds, for evidence
     classes: list[str]
     digest: str
-
-    @property
-    def word_analyzer(self):
-        return self.vectorizer.parts[1].build_analyzer()
+    temperature: float = 1.0  # applied to the averaged label probabilities
 
 
 @dataclass(frozen=True)
@@ -129,6 +121,23 @@ def load_training_rows(path: Path) -> list[TrainingRow]:
     from copilot.evaluation.dataset import load_dataset
 
     return [TrainingRow(r.subject, r.text, r.label.value, r.frustrated or r.label is Label.FRUSTRATION) for r in load_dataset(path)]
+
+
+def _folds() -> StratifiedKFold:
+    return StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
+
+
+def sharpen(probabilities: np.ndarray, temperature: float) -> np.ndarray:
+    """Temperature scaling of probabilities: p^(1/T), renormalised."""
+    scaled = np.power(np.clip(probabilities, 1e-12, 1.0), 1.0 / temperature)
+    return scaled / scaled.sum(axis=-1, keepdims=True)
+
+
+def _temperature(probabilities: np.ndarray, truth: np.ndarray) -> float:
+    """The temperature that minimises the log loss of out-of-fold predictions."""
+    grid = np.arange(0.2, 2.01, 0.05)
+    losses = [-np.log(sharpen(probabilities, t)[np.arange(len(truth)), truth]).mean() for t in grid]
+    return float(grid[int(np.argmin(losses))])
 
 
 def _threshold(probabilities: np.ndarray, truth: np.ndarray) -> float:
@@ -150,21 +159,24 @@ def train(rows: list[TrainingRow], digest: str = "") -> TrainedModel:
     y = np.array([r.label for r in rows])
     frustrated = np.array([r.frustrated for r in rows])
     vectorizer = Features()
-    X = vectorizer.fit_transform(texts)
-    labels = _calibrated().fit(X, y)
-    frustrated_model = _calibrated().fit(X, frustrated)
-    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
-    oof = cross_val_predict(_calibrated(), X, frustrated, cv=folds, method="predict_proba")[:, 1]
-    weights = np.mean([c.estimator.coef_ for c in labels.calibrated_classifiers_], axis=0)
-    words = vectorizer.parts[1].vocabulary_
-    start = int(vectorizer._offsets[1])
+    blocks = vectorizer.fit_transform(texts)
+    label_models = [_calibrated().fit(X, y) for X in blocks]
+    classes = label_models[0].classes_
+    # Averaging three calibrated views blunts the probabilities; one temperature, fitted out of fold, restores them.
+    oof_labels = np.mean([cross_val_predict(_calibrated(), X, y, cv=_folds(), method="predict_proba") for X in blocks], axis=0)
+    temperature = _temperature(oof_labels, np.searchsorted(classes, y))
+    frustrated_models = [_calibrated().fit(X, frustrated) for X in blocks]
+    oof = np.mean([cross_val_predict(_calibrated(), X, frustrated, cv=_folds(), method="predict_proba")[:, 1] for X in blocks], axis=0)
+    words = label_models[1]
+    weights = np.mean([c.estimator.coef_ for c in words.calibrated_classifiers_], axis=0)
+    vocabulary = vectorizer.parts[1].vocabulary_
     word_weights = {
-        label: {term: float(weights[row, start + col]) for term, col in words.items() if weights[row, start + col] > 0}
-        for row, label in enumerate(labels.classes_)
+        label: {term: float(weights[row, col]) for term, col in vocabulary.items() if " " not in term and weights[row, col] > 0}
+        for row, label in enumerate(words.classes_)
     }
     return TrainedModel(
-        vectorizer, LinearHead.from_calibrated(labels), LinearHead.from_calibrated(frustrated_model),
-        _threshold(oof, frustrated), word_weights, list(labels.classes_), digest,
+        vectorizer, [LinearHead.from_calibrated(m) for m in label_models], [LinearHead.from_calibrated(m) for m in frustrated_models],
+        _threshold(oof, frustrated), word_weights, list(words.classes_), digest, temperature,
     )  # fmt: skip
 
 
@@ -223,6 +235,11 @@ def _write_cache(path: Path, model: TrainedModel) -> None:
         log.warning("could not cache the classifier at %s: %s", path, exc)
 
 
+def _future_payment_date(reply: Reply) -> bool:
+    """Whether the reply commits to a payment date after the day it was written."""
+    return future_commitment(strip_reply(reply.text), reply.sent_at) is not None
+
+
 @dataclass
 class Scored:
     """The local model's raw view of one reply, used by the cascade to decide on the LLM."""
@@ -244,10 +261,11 @@ class LocalClassifier:
 
     def score(self, reply: Reply) -> Scored:
         """Label probabilities and the frustrated flag, no gates or extraction."""
-        cols, vals = self.model.vectorizer.row(model_input(reply.subject, reply.text))
-        probs = self.model.labels.predict_row(cols, vals)
+        rows = self.model.vectorizer.rows(model_input(reply.subject, reply.text))
+        probs = np.mean([head.predict_row(c, v) for head, (c, v) in zip(self.model.labels, rows, strict=True)], axis=0)
+        probs = sharpen(probs, self.model.temperature)
         best = int(np.argmax(probs))
-        p_frustrated = float(self.model.frustrated.predict_row(cols, vals)[1])
+        p_frustrated = float(np.mean([head.predict_row(c, v)[1] for head, (c, v) in zip(self.model.frustrated, rows, strict=True)]))
         label = Label(self.model.classes[best])
         flagged = label is Label.FRUSTRATION or p_frustrated >= self.model.frustrated_threshold
         return Scored(label, float(probs[best]), p_frustrated, flagged)
@@ -257,8 +275,11 @@ class LocalClassifier:
         if gated is not None:
             return gated
         scored = self.score(reply)
+        label = scored.label
+        if label is Label.PAID and _future_payment_date(reply):
+            label = Label.PROMISE_TO_PAY  # "paid" is about the past; a payment date still ahead is a promise
         result = Classification(
-            label=scored.label,
+            label=label,
             frustrated=scored.frustrated,
             confidence=round(scored.confidence, 4),
             # A reply that tries to instruct the system always gets a human look, whatever its label.
@@ -266,13 +287,12 @@ class LocalClassifier:
             source="local",
             model=f"{FEATURE_VERSION}:{self.model.digest}",
         )
-        return fill_facts(result, reply, self._evidence(reply, scored.label))
+        return fill_facts(result, reply, self._evidence(reply, label))
 
     def _evidence(self, reply: Reply, label: Label) -> str | None:
         """The sentence of the new text whose words push hardest towards the label."""
-        candidates = [s for s in sentences(strip_reply(reply.text)) if s in reply.text]
+        candidates = [s for s in sentences(strip_reply(reply.text))[:12] if s in reply.text]
         if not candidates:
             return None
         weights = self.model.word_weights[label.value]
-        analyze = self.model.word_analyzer
-        return max(candidates, key=lambda s: sum(weights.get(t, 0.0) for t in set(analyze(s))))
+        return max(candidates, key=lambda s: sum(weights.get(t, 0.0) for t in set(_WORD.findall(s.lower()))))

@@ -129,3 +129,20 @@ def test_strip_reply_keeps_prose_and_drops_footer():
     text = "From: the looks of it this was paid.\nRegards\n\nThis email is confidential and intended only for the addressee."
     assert strip_reply(text) == "From: the looks of it this was paid.\nRegards"
     assert body_for_model("Hi Anna,\n\nPaid yesterday.\n\nKind regards,\nBen") == "Paid yesterday."
+
+
+@pytest.mark.parametrize(
+    ("text", "sent", "expected"),
+    [
+        ("I'll make sure it's paid by this Friday.", date(2025, 6, 3), date(2025, 6, 6)),
+        ("Oui, c'est bon, le virement part mardi.", date(2025, 11, 17), date(2025, 11, 18)),
+        ("Die Zahlung wird am Freitag überwiesen.", MON, date(2026, 11, 20)),
+        ("The balance was paid on Friday.", MON, None),  # past tense: the weekday is behind us
+        ("Cheque was mailed on Monday.", date(2026, 11, 18), None),
+        ("We paid this today.", MON, None),  # today is not after the reply
+    ],
+)
+def test_future_commitment(text, sent, expected):
+    from copilot.classify.extract import future_commitment
+
+    assert future_commitment(text, sent) == expected

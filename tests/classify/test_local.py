@@ -13,7 +13,7 @@ from copilot.resources import datasets_dir
 
 
 def test_fast_scoring_matches_scikit_learn():
-    """The numpy head and the directly built feature row give scikit-learn's own numbers."""
+    """The directly built feature rows and the numpy heads give scikit-learn's own numbers."""
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.svm import LinearSVC
 
@@ -22,14 +22,21 @@ def test_fast_scoring_matches_scikit_learn():
     rows = load_training_rows(datasets_dir() / "train.jsonl")[::3]
     texts = [model_input(r.subject, r.text) for r in rows]
     model = train(rows)
-    X = model.vectorizer.transform(texts)
+    blocks = model.vectorizer.transform(texts)
     for i, text in enumerate(texts[:25]):
-        assert np.allclose(model.vectorizer.transform_one(text).toarray(), X[i].toarray())
+        for X, (cols, vals) in zip(blocks, model.vectorizer.rows(text), strict=True):
+            dense = np.zeros(X.shape[1])
+            dense[cols] = vals
+            assert np.allclose(dense, X[i].toarray()[0])
     y = np.array([r.label for r in rows])
-    fitted = CalibratedClassifierCV(LinearSVC(C=1.0, class_weight="balanced"), method="sigmoid", cv=5).fit(X, y)
-    assert np.allclose(LinearHead.from_calibrated(fitted).predict_proba(X), fitted.predict_proba(X))
-    binary = CalibratedClassifierCV(LinearSVC(C=1.0, class_weight="balanced"), method="sigmoid", cv=5).fit(X, y == "paid")
-    assert np.allclose(LinearHead.from_calibrated(binary).predict_proba(X), binary.predict_proba(X))
+    for X in blocks:
+        fitted = CalibratedClassifierCV(LinearSVC(C=1.0, class_weight="balanced"), method="sigmoid", cv=5).fit(X, y)
+        head = LinearHead.from_calibrated(fitted)
+        assert np.allclose(head.predict_proba(X), fitted.predict_proba(X))
+        cols, vals = X[3].indices, X[3].data
+        assert np.allclose(head.predict_row(cols, vals), fitted.predict_proba(X[3])[0])
+    binary = CalibratedClassifierCV(LinearSVC(C=1.0, class_weight="balanced"), method="sigmoid", cv=5).fit(blocks[2], y == "paid")
+    assert np.allclose(LinearHead.from_calibrated(binary).predict_proba(blocks[2]), binary.predict_proba(blocks[2]))
 
 
 def test_too_little_training_data_is_refused():
