@@ -11,10 +11,11 @@ from copilot.intake import Poller, Source
 from copilot.mailbox.folder import FolderMailbox
 from copilot.mailparse import parse_message
 from copilot.matching import known_invoices, own_domains
-from copilot.pipeline import classifier_for
+from copilot.classify import build_classifier
 from copilot.policy import Policy
 from copilot.resources import demo_data_dir
 from copilot.store import Store, dumps
+from copilot.routing import make_router
 from copilot.triage import triage_pending
 
 
@@ -47,15 +48,20 @@ def triage_demo_mail(store: Store, policy: Policy, result: DemoResult) -> None:
     for path in sent:
         record_outbound(store, path.read_bytes(), actor="demo")
     inbox = FolderMailbox(Path(data / "mail"), name="demo")
-    ctx = IntakeContext(store, ours=own_domains(store), alert_recipients=["ar@ourco.example"], actor="demo")
+    # Routing raises the bounce alert (with the customer's context), so intake does not raise its own.
+    ctx = IntakeContext(store, ours=own_domains(store), bounce_alerts=False, actor="demo")
     stats = Poller(ctx, [Source(inbox.name, inbox.folders, lambda: inbox)]).run_once()
     rules = Counter(r["match_rule"] or "unmatched" for r in store.db["messages"].rows_where("direction = 'inbound'"))
     result.notes.append(f"mail: {len(sent)} sent reminders recorded; {stats.stored} replies read from the sample mailbox")
     result.notes.append("mail: matched by " + ", ".join(f"{rule} {n}" for rule, n in sorted(rules.items())))
+    settings = load_settings()
+    classifier = build_classifier(settings, store=store)
+    triaged = triage_pending(store, classifier, make_router(policy, settings, actor="demo"), actor="demo")
+    result.notes.append(f"mail: {triaged} replies classified by {classifier.name} and routed")
+    statuses = Counter(r["status"] for r in store.db["messages"].rows_where("direction = 'inbound'", select="status"))
+    result.notes.append("mail: " + ", ".join(f"{n} {status}" for status, n in sorted(statuses.items())))
+    open_rows = {t: store.db[t].count_where("status = 'open'") for t in ("disputes", "promises", "tasks")}
     bounces = store.db["contacts"].count_where("status = 'bouncing'")
-    result.notes.append(f"mail: {bounces} contact(s) marked bouncing, {store.db['alerts'].count_where('kind = ?', ['bounce'])} bounce alert(s)")
-    classifier = classifier_for(load_settings(), store)
-    if classifier is None:
-        result.notes.append("mail: no classifier in this build; replies stay pending")
-        return
-    result.notes.append(f"mail: {triage_pending(store, classifier, actor='demo')} replies classified by {classifier.name}")
+    result.notes.append(f"routing: {open_rows['disputes']} dispute(s), {open_rows['promises']} promise(s), "
+                        f"{open_rows['tasks']} task(s) open; {store.db['alerts'].count} alert(s) raised; "
+                        f"{bounces} contact(s) bouncing")  # fmt: skip

@@ -9,7 +9,8 @@ import click
 from copilot.cli.app import App, main, pass_app
 from copilot.intake import IntakeStats, Poller, Source, backoff_from_settings, context_from_settings, imap_sources
 from copilot.mailbox.folder import FolderMailbox
-from copilot.pipeline import classifier_for, router_for
+from copilot.classify import build_classifier
+from copilot.routing import make_router
 from copilot.triage import triage_pending
 
 
@@ -29,8 +30,8 @@ def poll(app: App, once: bool, from_dir: Path | None, no_triage: bool, verbose: 
         sources = [Source(folder.name, folder.folders, lambda: folder)]
     else:
         sources = imap_sources(settings)
-    classifier = None if no_triage else classifier_for(settings, store)
-    router = router_for(settings, app.policy) if classifier is not None else None
+    classifier = None if no_triage else build_classifier(settings, store=store)
+    router = None if no_triage else make_router(app.policy, settings)
 
     def triage(_: IntakeStats) -> None:
         if classifier is not None:

@@ -31,6 +31,7 @@ from copilot.drafting.facts import PromiseFact, RequestFact, build_facts
 from copilot.drafting.review import OPEN_STATUSES, expire_drafts
 from copilot.drafting.snapshot import Snapshot, day_of, read_snapshot
 from copilot.pauses import is_paused
+from copilot.routing.scheduler import tick
 from copilot.policy import Policy
 from copilot.store import Store, dumps, loads
 
@@ -40,8 +41,6 @@ CAPPED_KINDS = frozenset({"reminder", "pre_due", "broken_promise"})  # a reply t
 
 # Scheduled checks that must run before planning (routing's `tick` marks broken promises and
 # lifts expired pauses). Each hook is called as hook(store, policy, settings, as_of).
-PlanHook = Callable[[Store, Policy, Settings, date], None]
-PRE_PLAN_HOOKS: list[PlanHook] = []
 
 
 @dataclass(frozen=True)
@@ -220,8 +219,7 @@ def plan_day(
 ) -> PlanResult:
     """Create today's drafts; safe to run again the same day (it then creates none)."""
     as_of = as_of or clock.today()
-    for hook in PRE_PLAN_HOOKS:
-        hook(store, policy, settings, as_of)
+    tick(store, policy, settings, as_of)  # promises due, paid claims and snoozes ending: before deciding who to touch
     result = PlanResult(as_of)
     result.expired = expire_drafts(store, ACTOR)
     if cadence.is_quiet_day(as_of, policy):

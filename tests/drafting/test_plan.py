@@ -242,17 +242,6 @@ def test_broken_promise_gets_its_own_follow_up_in_the_thread(store, ledger, sett
     assert loads(row["guardrail_flags_json"]) == []
 
 
-def test_open_promise_past_its_grace_counts_as_broken(store, ledger, settings, policy):
-    today = pin(MONDAY)
-    ledger.customer("C1")
-    ledger.invoice("C1", today - timedelta(days=25))
-    ledger.sent("C1", today - timedelta(days=10))
-    store.db["promises"].insert({"customer_id": "C1", "promised_date": "2026-11-06", "grace_until": "2026-11-09",
-                                 "status": "open"})  # fmt: skip
-    plan_day(store, policy, settings, today)
-    assert drafts(store, "draft")[0]["kind"] == "broken_promise"
-
-
 def test_a_request_is_answered_even_while_its_invoice_is_paused(store, ledger, settings, policy):
     today = pin(MONDAY)
     ledger.customer("C1", contacts=("ap@c1.example", "buyer@c1.example"))
@@ -300,13 +289,19 @@ def test_customer_without_a_deliverable_contact_is_reported(store, ledger, setti
     assert result.skipped == [("C1", "no contact: no deliverable billing address")]
 
 
-def test_pre_plan_hooks_run_first(store, ledger, settings, policy, monkeypatch):
-    from copilot.drafting import plan as plan_module
-
-    calls = []
-    monkeypatch.setattr(plan_module, "PRE_PLAN_HOOKS", [lambda *args: calls.append(args[-1])])
-    plan_day(store, policy, settings, pin(MONDAY))
-    assert calls == [MONDAY]
+def test_the_plan_runs_the_scheduled_checks_first(store, ledger, settings, policy):
+    today = pin(MONDAY)
+    ledger.customer("C1")
+    ledger.invoice("C1", today - timedelta(days=25))
+    ledger.sent("C1", today - timedelta(days=10))
+    store.db["promises"].insert({"customer_id": "C1", "promised_date": "2026-11-06", "grace_until": "2026-11-09",
+                                 "status": "open", "invoice_numbers_json": "[]",
+                                 "created_at": "2026-11-02T09:00:00+00:00"})  # fmt: skip
+    plan_day(store, policy, settings, today)
+    (promise,) = store.db["promises"].rows
+    assert promise["status"] == "broken"  # marked by routing's tick before planning
+    assert store.db["tasks"].count_where("kind = 'broken_promise'") == 1
+    assert drafts(store, "draft")[0]["kind"] == "broken_promise"
 
 
 def test_a_request_from_someone_outside_the_billing_contacts_is_answered_to_them(store, ledger, settings, policy):

@@ -117,7 +117,7 @@ def test_demo_reads_sample_mail_offline(tmp_path, policy):
         contact = next(store.db["contacts"].rows_where("email = ?", ["books@tidewaterbikes.example"]))
         assert contact["status"] == "bouncing"
         (alert,) = list(store.db["alerts"].rows_where("kind = 'bounce'"))
-        assert alert["customer_id"] == "C-1010" and "books@tidewaterbikes.example" in alert["subject"]
+        assert alert["customer_id"] == "C-1010" and "books@tidewaterbikes.example" in alert["body"]
         pdf = next(store.db["attachments"].rows)
         assert pdf["filename"] == "remittance-INV-2026-0376.pdf" and pdf["content"].startswith(b"%PDF")
         kinds = {r["auto_reply_kind"] for r in store.db["messages"].rows_where("is_auto_reply = 1")}
