@@ -97,9 +97,16 @@ def test_quality_on_the_test_split_holds(local):
     assert f1_score([i.label.value for i in items], predicted, average="macro") >= 0.65
 
 
+def _small_train_file(tmp_path: Path) -> Path:
+    """Every other reply of the train split: enough for every label, quicker to fit."""
+    lines = (datasets_dir() / "train.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    path = tmp_path / "train.jsonl"
+    path.write_text("".join(lines[::2]), encoding="utf-8")
+    return path
+
+
 def test_model_is_cached_on_disk_and_reused(tmp_path, monkeypatch):
-    train_file = tmp_path / "train.jsonl"
-    train_file.write_bytes((datasets_dir() / "train.jsonl").read_bytes())
+    train_file = _small_train_file(tmp_path)
     cache = tmp_path / "cache" / "model.pkl"
     local_module._MEMO.clear()  # the session's model has the same digest
     first = load_model(train_file, cache_path=cache)
@@ -115,8 +122,7 @@ def test_model_is_cached_on_disk_and_reused(tmp_path, monkeypatch):
 
 
 def test_stale_or_corrupt_cache_is_replaced(tmp_path):
-    train_file = tmp_path / "train.jsonl"
-    train_file.write_bytes((datasets_dir() / "train.jsonl").read_bytes())
+    train_file = _small_train_file(tmp_path)
     cache = tmp_path / "model.pkl"
     cache.write_bytes(b"not a pickle")
     local_module._MEMO.clear()
