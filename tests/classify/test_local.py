@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from copilot.classify import local as local_module
-from copilot.classify.local import LocalClassifier, load_model, load_training_rows, model_input, train
+from copilot.classify.local import LocalClassifier, load_model
+from copilot.classify.training import load_training_rows, model_input, train
 from copilot.errors import ClassifierError
 from copilot.evaluation.dataset import load_dataset
 from copilot.labels import Label, Reply
