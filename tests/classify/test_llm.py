@@ -50,6 +50,12 @@ def test_structured_answer_becomes_a_classification(store, local):
     assert "promise_to_pay" in system and "<email>" in user
 
 
+def test_unsure_llm_answer_is_marked_for_review(store, local):
+    unsure = tool_answer({**ANSWER, "confidence": 0.3})
+    clf = LlmClassifier(ScriptedChatModel(script=[unsure]), settings(), load_prompt(), local, store, review_threshold=0.45)
+    assert clf.classify(PROMISE).needs_review
+
+
 def test_missing_facts_are_filled_offline(store, local):
     clf, _ = make([tool_answer({"label": "promise_to_pay", "frustrated": False, "confidence": 0.8})], store, local)
     assert clf.classify(PROMISE).promise_date == date(2026, 11, 20)
