@@ -134,3 +134,17 @@ def test_stale_or_corrupt_cache_is_replaced(tmp_path):
 def test_missing_training_data_is_a_clear_error(tmp_path: Path):
     with pytest.raises(ClassifierError, match="train.*does not exist"):
         load_model(tmp_path / "nope.jsonl", cache_path=tmp_path / "m.pkl")
+
+
+def test_confidence_is_calibrated_on_held_out_replies(local):
+    """Expected calibration error over the test split: confidence should match how often the label is right."""
+    items = load_dataset(datasets_dir() / "test.jsonl")
+    conf, right = [], []
+    for item in items:
+        scored = local.score(item.to_reply())
+        conf.append(scored.confidence)
+        right.append(scored.label is item.label or scored.label in item.alternates)
+    conf_arr, right_arr = np.array(conf), np.array(right)
+    bins = np.minimum((conf_arr * 5).astype(int), 4)
+    ece = sum(abs(right_arr[bins == b].mean() - conf_arr[bins == b].mean()) * (bins == b).sum() for b in set(bins)) / len(items)
+    assert ece < 0.12
