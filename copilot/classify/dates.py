@@ -238,10 +238,12 @@ def extract_promise_date(text: str, sent_at: date | None, require_cue: bool = Fa
 
 
 def _promise_hit(text: str, base: date, require_cue: bool) -> _Hit | None:
+    cues = [m.start() for m in _PAY_CUES.finditer(text.lower())]
+    if require_cue and not cues:
+        return None  # checked first: finding dates costs more than finding payment words
     hits = [h for h in find_dates(text, base) if base <= h.day <= base + timedelta(days=400)]
     if not hits:
         return None
-    cues = [m.start() for m in _PAY_CUES.finditer(text.lower())]
 
     def distance(hit: _Hit) -> int:
         if not cues:
