@@ -25,6 +25,7 @@ class ImapSettings(BaseModel):
     host: str | None = None
     port: int = Field(993, ge=1, le=65535)
     tls: bool = True
+    ca_file: Path | None = None  # extra certificates to trust, for a server with a private CA
     username: str | None = None
     password: SecretStr | None = None
     oauth2_token: SecretStr | None = None
@@ -104,9 +105,34 @@ class WebSettings(BaseModel):
 
 
 class AlertSettings(BaseModel):
-    webhook_url: str | None = None
+    webhook_url: SecretStr | None = None  # Slack-compatible incoming webhook; the URL itself is a credential
+    collector_email: str | None = None  # where collector alerts (bounces) go; defaults to smtp.from_address
     dedupe_hours: int = Field(24, ge=0)
     max_attempts: int = Field(5, ge=1)
+    retry_base_seconds: int = Field(60, ge=1)  # first retry after this long, doubling each time
+    retry_max_seconds: int = Field(3600, ge=1)
+    webhook_timeout_seconds: float = Field(10, gt=0)
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https_webhook(cls, value: SecretStr | None) -> SecretStr | None:
+        url = value.get_secret_value() if value else ""
+        if value is not None and not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+            raise ValueError("the webhook URL must use https:// (plain http only on loopback)")
+        return value
+
+
+class DraftingSettings(BaseModel):
+    """Who reminders come from, and whether an LLM writes them."""
+
+    generator: Literal["auto", "template", "llm"] = "auto"  # auto = the LLM when one is configured
+    company_name: str | None = None
+    collector_name: str = "Accounts Receivable"
+    collector_title: str | None = None
+    senior_name: str = "Accounts Receivable Manager"
+    senior_title: str | None = None
+    senior_email: str | None = None  # Reply-To on Tier 3-4 mail; the From address stays smtp.from_address
+    stuck_send_minutes: int = Field(10, ge=1)  # a send left in `sending` this long is reconciled
 
 
 class Settings(BaseSettings):
@@ -129,6 +155,7 @@ class Settings(BaseSettings):
     classifier: ClassifierSettings = ClassifierSettings()
     web: WebSettings = WebSettings()
     alerts: AlertSettings = AlertSettings()
+    drafting: DraftingSettings = DraftingSettings()
 
     @field_validator("policy_path")
     @classmethod

@@ -12,6 +12,7 @@ from email.parser import BytesHeaderParser
 from email import policy
 
 from copilot import clock
+from copilot.alerts import AlertContent, create_alert
 from copilot.autoreply import AutoReply, detect
 from copilot.mailparse import ParseLimits, ParsedMessage, header, parse_message
 from copilot.matching import Match, MatchInput, match_message
@@ -39,6 +40,7 @@ class IntakeContext:
     limits: ParseLimits = field(default_factory=ParseLimits)
     ours: frozenset[str] = frozenset()
     alert_recipients: list[str] = field(default_factory=list)
+    bounce_alerts: bool = True  # False where triage routes each reply: routing then raises a fuller alert
     actor: str = "intake"
 
 
@@ -58,9 +60,9 @@ def store_inbound(ctx: IntakeContext, raw: bytes, loc: Location) -> Outcome:
     """Parse and store one message (call inside a transaction); raise ParseError for quarantine."""
     parsed = parse_message(raw, ctx.limits)
     key = dedupe_key(parsed.message_id, parsed.raw_sha256)
-    existing = next(ctx.store.db["messages"].rows_where("dedupe_key = ?", [key], select="id"), None)
+    existing = ctx.store.conn.execute("select id from messages where dedupe_key = ?", [key]).fetchone()
     if existing:
-        return Outcome("duplicate", existing["id"])
+        return Outcome("duplicate", existing[0])
     auto = detect(parsed)
     refs = [*parsed.in_reply_to, *parsed.references]
     if auto and auto.original_message_id:
@@ -69,7 +71,7 @@ def store_inbound(ctx: IntakeContext, raw: bytes, loc: Location) -> Outcome:
     match = match_message(ctx.store, facts, ctx.ours)
     status = "pending" if match.matched else "unmatched"
     row = _message_row(parsed, loc, key, auto, match, status)
-    msg_id = ctx.store.db["messages"].insert(row).last_pk
+    msg_id = _insert(ctx.store, "messages", row)
     _keep_attachments(ctx, parsed, msg_id)
     ctx.store.audit(
         ctx.actor, "message", msg_id, "received",
@@ -119,6 +121,12 @@ def _message_row(parsed: ParsedMessage, loc: Location, key: str, auto: AutoReply
     }
 
 
+def _insert(store: Store, table: str, row: dict) -> int:
+    # Plain SQL on the hot path: sqlite-utils re-reads the table schema on every insert.
+    sql = f"insert into {table} ({', '.join(row)}) values ({', '.join('?' * len(row))})"
+    return store.conn.execute(sql, list(row.values())).lastrowid
+
+
 def _keep_attachments(ctx: IntakeContext, parsed: ParsedMessage, msg_id: int) -> None:
     rows = [
         {"message_id": msg_id, "filename": a.filename, "content_type": a.content_type, "size": a.size,
@@ -130,32 +138,31 @@ def _keep_attachments(ctx: IntakeContext, parsed: ParsedMessage, msg_id: int) ->
 
 
 def record_bounce(ctx: IntakeContext, msg_id: int, auto: AutoReply, customer_id: str | None) -> None:
-    """Mark bouncing contacts and raise one alert per bounced address for the collector."""
+    """Mark bouncing contacts and, unless routing will, queue one alert for the collector."""
     db = ctx.store.db
     now = clock.now_iso()
+    # The same reason text routing writes, so routing sees the mark as its own and can undo it.
+    reason_text = f"bounce in message {msg_id}"
+    owners: list[str] = []
     for address in auto.bounced:
-        contacts = list(db["contacts"].rows_where("lower(email) = ?", [address]))
-        for contact in contacts:
-            if contact["status"] != "bouncing":
-                change = {"status": "bouncing", "status_reason": f"bounced ({auto.reason}), message {msg_id}", "updated_at": now}
-                db["contacts"].update(contact["id"], change)
-                ctx.store.audit(ctx.actor, "contact", contact["id"], "marked_bouncing", reason=auto.reason,
-                                before={"status": contact["status"]}, after={"status": "bouncing"},
-                                customer_id=contact["customer_id"])  # fmt: skip
-        owner = customer_id or (contacts[0]["customer_id"] if contacts else None)
-        dedupe = f"bounce:{address}:{auto.original_message_id or msg_id}"
-        if db["alerts"].count_where("dedupe_key = ?", [dedupe]):
-            continue
-        alert_id = db["alerts"].insert({
-            "customer_id": owner, "message_id": msg_id, "kind": "bounce",
-            "recipients_json": dumps(ctx.alert_recipients),
-            "subject": f"Reminder bounced: {address}",
-            "body": f"Mail to {address} bounced permanently ({auto.reason}). "
-                    f"Original: {auto.original_subject or auto.original_message_id or 'unknown'}. Update the contact.",
-            "payload_json": dumps({"address": address, "original_message_id": auto.original_message_id}),
-            "dedupe_key": dedupe, "status": "pending", "attempts": 0, "created_at": now,
-        }).last_pk  # fmt: skip
-        ctx.store.audit(ctx.actor, "alert", alert_id, "raised", reason=f"bounce for {address}", customer_id=owner)
+        for contact in db["contacts"].rows_where("lower(email) = ?", [address]):
+            owners.append(contact["customer_id"])
+            if contact["status"] == "bouncing":
+                continue
+            db["contacts"].update(contact["id"], {"status": "bouncing", "status_reason": reason_text, "updated_at": now})
+            ctx.store.audit(ctx.actor, "contact", contact["id"], "marked_bouncing", reason=f"{auto.reason}; {reason_text}",
+                            before={"status": contact["status"]}, after={"status": "bouncing"},
+                            customer_id=contact["customer_id"])  # fmt: skip
+    if not ctx.bounce_alerts:
+        return
+    who = ", ".join(auto.bounced)
+    original = auto.original_subject or auto.original_message_id or "a message we sent"
+    subject = f"[Collector Copilot] Bounce: mail to {who} bounced"
+    body = (f"Mail to {who} bounced permanently ({auto.reason}).\nOriginal: {original}\n"
+            "Find a working billing address for this customer.")  # fmt: skip
+    create_alert(ctx.store, "bounce", customer_id or (owners[0] if owners else None),  # type: ignore[arg-type]
+                 tuple(ctx.alert_recipients), AlertContent(subject, body, {"text": f"{subject}. {body}"}, None),
+                 ctx.actor, reason_text, message_id=msg_id)  # fmt: skip
 
 
 def quarantine(ctx: IntakeContext, raw: bytes, loc: Location, error: str) -> int:

@@ -20,6 +20,7 @@ from copilot.config import ImapSettings, Settings
 from copilot.errors import MailboxError
 from copilot.inbound import IntakeContext, Location, Outcome, quarantine, store_inbound
 from copilot.mailbox.base import Disconnected, Mailbox, RawMail
+from copilot.mailbox.imap import ImapMailbox
 from copilot.mailparse import ParseLimits
 from copilot.matching import own_domains
 from copilot.store import Store
@@ -64,11 +65,12 @@ def get_cursor(ctx: IntakeContext, mailbox: str, folder: str) -> tuple[int, int]
 
 
 def set_cursor(ctx: IntakeContext, mailbox: str, folder: str, uidvalidity: int, last_uid: int) -> None:
-    ctx.store.db["mailbox_cursors"].upsert(
-        {"mailbox": mailbox, "folder": folder, "uidvalidity": uidvalidity, "last_uid": last_uid,
-         "updated_at": clock.now_iso()},
-        pk=("mailbox", "folder"),
-    )  # fmt: skip
+    ctx.store.conn.execute(
+        "insert into mailbox_cursors (mailbox, folder, uidvalidity, last_uid, updated_at) values (?, ?, ?, ?, ?) "
+        "on conflict (mailbox, folder) do update set uidvalidity = excluded.uidvalidity, "
+        "last_uid = excluded.last_uid, updated_at = excluded.updated_at",
+        [mailbox, folder, uidvalidity, last_uid, clock.now_iso()],
+    )
 
 
 # -- one message, one folder --------------------------------------------------
@@ -95,10 +97,16 @@ def process_message(ctx: IntakeContext, mail: RawMail, loc: Location) -> Outcome
 
 
 def sync_folder(ctx: IntakeContext, mailbox: Mailbox, folder: str, stop: threading.Event | None = None,
-                lock: threading.Lock | None = None) -> IntakeStats:  # fmt: skip
-    """Process everything in `folder` above the cursor; resynchronise when UIDVALIDITY changed."""
+                lock: threading.Lock | None = None, stats: IntakeStats | None = None,
+                remark_last: bool = False) -> IntakeStats:  # fmt: skip
+    """Process everything in `folder` above the cursor; resynchronise when UIDVALIDITY changed.
+
+    Counts go into `stats` as they happen, so a caller keeps them when the connection drops midway.
+    With `remark_last` (after a reconnect) the keyword/move is applied again to the cursor's
+    message, which the lost connection may have stored without marking.
+    """
     lock = lock or threading.Lock()
-    stats = IntakeStats()
+    stats = stats if stats is not None else IntakeStats()
     uidvalidity = mailbox.select(folder)
     with lock:
         cursor = get_cursor(ctx, mailbox.name, folder)
@@ -114,6 +122,8 @@ def sync_folder(ctx: IntakeContext, mailbox: Mailbox, folder: str, stop: threadi
                                 after={"uidvalidity": uidvalidity, "last_uid": 0})  # fmt: skip
             stats.resyncs += 1
             log.warning("%s/%s: UIDVALIDITY changed (%s -> %s); resynchronising", mailbox.name, folder, cursor[0], uidvalidity)
+    if remark_last and last_uid and not _quarantined(ctx, Location(mailbox.name, folder, uidvalidity, last_uid)):
+        mailbox.mark_processed(last_uid)  # idempotent: a keyword set twice, a UID already moved is ignored
     uids = mailbox.uids_after(last_uid)
     for mail in mailbox.fetch(uids):
         if stop is not None and stop.is_set():
@@ -130,6 +140,11 @@ def sync_folder(ctx: IntakeContext, mailbox: Mailbox, folder: str, stop: threadi
         if outcome.kind != "quarantined":
             mailbox.mark_processed(mail.uid)
     return stats
+
+
+def _quarantined(ctx: IntakeContext, loc: Location) -> bool:
+    return bool(ctx.store.db["quarantine"].count_where("mailbox = ? and folder = ? and uidvalidity = ? and uid = ?",
+                                                       [loc.mailbox, loc.folder, loc.uidvalidity, loc.uid]))  # fmt: skip
 
 
 # -- the poller -------------------------------------------------------------
@@ -196,7 +211,7 @@ class Poller:
             mailbox: Mailbox | None = None
             try:
                 mailbox = source.connect()
-                self._sync(mailbox, folder)  # the catch-up search after every (re)connect
+                self._sync(mailbox, folder, reconnected=attempt > 0)  # the catch-up search after every (re)connect
                 attempt = 0
                 if not watch:
                     return
@@ -216,11 +231,15 @@ class Poller:
                 if mailbox is not None:
                     mailbox.close()
 
-    def _sync(self, mailbox: Mailbox, folder: str) -> None:
-        stats = sync_folder(self.ctx, mailbox, folder, self.stop, self._lock)
-        with self._lock:
-            self.stats.add(stats)
-            if self.on_stored is not None and stats.stored:
+    def _sync(self, mailbox: Mailbox, folder: str, reconnected: bool = False) -> None:
+        stats = IntakeStats()
+        try:
+            sync_folder(self.ctx, mailbox, folder, self.stop, self._lock, stats, remark_last=reconnected)
+        finally:
+            with self._lock:
+                self.stats.add(stats)
+        if self.on_stored is not None and stats.stored:
+            with self._lock:
                 self.on_stored(stats)
         if stats.stored or stats.quarantined or stats.duplicates:
             log.info("%s/%s: %d stored (%d unmatched), %d duplicates, %d quarantined", mailbox.name, folder,
@@ -228,11 +247,12 @@ class Poller:
 
 
 # -- wiring from settings ---------------------------------------------------
-def context_from_settings(store: Store, settings: Settings) -> IntakeContext:
-    """An IntakeContext with the configured limits, our own domains and the bounce-alert recipient."""
+def context_from_settings(store: Store, settings: Settings, bounce_alerts: bool = True) -> IntakeContext:
+    """An IntakeContext with the configured limits, our own domains and the collector who hears of bounces."""
     limits = ParseLimits(max_message_bytes=settings.imap.max_message_bytes, max_attachment_bytes=settings.imap.max_attachment_bytes)
     configured = [settings.smtp.from_address, *(m.username for m in [settings.imap, *settings.mailboxes])]
-    return IntakeContext(store, limits, own_domains(store, configured), [settings.smtp.from_address])
+    collector = settings.alerts.collector_email or settings.smtp.from_address
+    return IntakeContext(store, limits, own_domains(store, configured), [collector], bounce_alerts=bounce_alerts)
 
 
 def imap_sources(settings: Settings) -> list[Source]:
@@ -244,8 +264,6 @@ def imap_sources(settings: Settings) -> list[Source]:
 
 
 def _imap_connector(account: ImapSettings) -> Connector:
-    from copilot.mailbox.imap import ImapMailbox
-
     def connect() -> Mailbox:
         mailbox = ImapMailbox(account).open()
         if account.processed_folder:

@@ -415,6 +415,42 @@ def m006_invoice_erp_balance(db: sqlite_utils.Database) -> None:
 
 
 @migration
+def m110_routing_state(db: sqlite_utils.Database) -> None:
+    # What routing applied for each classification: makes routing idempotent and overrides reversible.
+    db["routing_decisions"].create(
+        {
+            "id": int,
+            "message_id": int,
+            "classification_id": int,
+            "customer_id": str,
+            "label": str,
+            "actions_json": str,
+            "status": str,  # applied | reversed
+            "created_by": str,
+            "created_at": str,
+            "reversed_by": str,
+            "reversed_at": str,
+        },
+        pk="id",
+        foreign_keys=[("message_id", "messages", "id")],
+        defaults={"status": "applied"},
+    )
+    db["routing_decisions"].create_index(["message_id", "status"])
+    # An account that needs a person's eye (e.g. a dispute naming no invoice we could match).
+    db["customers"].add_column("flag", str)
+    db["customers"].add_column("flag_source", str)
+    # Disputes and tasks may also be 'cancelled' when a human corrects the label that opened them.
+    db["disputes"].add_column("account_wide", int, not_null_default=0)
+    db["tasks"].add_column("source_type", str)
+    db["tasks"].add_column("source_id", str)
+    # Alerts go out on two channels; each is recorded so a retry never repeats a delivered one.
+    db["alerts"].add_column("email_sent_at", str)
+    db["alerts"].add_column("webhook_sent_at", str)
+    db["alerts"].add_column("link", str)
+    db["alerts"].add_column("suppressed_count", int, not_null_default=0)
+
+
+@migration
 def m130_intake_attachments(db: sqlite_utils.Database) -> None:
     # Bodies of small attachments (a remittance PDF); larger ones are only described in messages.attachments_json.
     db["attachments"].create(

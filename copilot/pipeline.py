@@ -1,7 +1,9 @@
-"""Optional later stages of intake: classification and routing, used when those features are installed."""
+"""Optional later stages of intake: classification and routing, used when those features are present."""
 
+import importlib
 import importlib.util
 from collections.abc import Callable
+from typing import Any
 
 from copilot.config import Settings
 from copilot.labels import Classifier
@@ -9,27 +11,25 @@ from copilot.policy import Policy
 from copilot.store import Store
 
 
-def _present(module: str) -> bool:
+def _feature(module: str, name: str) -> Any | None:
     # find_spec tells "not there" apart from "there but broken", which must still raise.
     try:
-        return importlib.util.find_spec(module) is not None
+        if importlib.util.find_spec(module) is None:
+            return None
     except ModuleNotFoundError:
-        return False
+        return None
+    return getattr(importlib.import_module(module), name, None)
 
 
 def classifier_for(settings: Settings, store: Store) -> Classifier | None:
-    """The configured classifier, or None where the classifier feature is not part of this build."""
-    if not _present("copilot.classify"):
-        return None
-    from copilot.classify import build_classifier  # type: ignore[import-not-found]
-
-    return build_classifier(settings, store=store)
+    """The configured classifier, or None where this build has no classifier factory yet."""
+    build = _feature("copilot.classify", "build_classifier")
+    return None if build is None else build(settings, store=store)
 
 
 def router_for(settings: Settings, policy: Policy) -> Callable[[Store, int], object] | None:
-    """A router callback `(store, message_id)`, or None where routing is not part of this build."""
-    if not _present("copilot.routing"):
+    """A router callback `(store, message_id)`, or None where this build has no routing."""
+    route = _feature("copilot.routing", "route_message")
+    if route is None:
         return None
-    from copilot.routing import route_message  # type: ignore[import-not-found]
-
-    return lambda store, message_id: route_message(store, message_id, policy, settings)
+    return lambda store, message_id: route(store, message_id, policy, settings)

@@ -85,6 +85,7 @@ class Caps(_Strict):
 
 class RoutingPolicy(_Strict):
     dispute_sla_days: int = Field(5, ge=0)
+    dispute_pauses_account_when_unmatched: bool = True
     promise_default_days: int = Field(7, ge=0)
     promise_grace_days: int = Field(3, ge=0)
     paid_window_days: int = Field(7, ge=0)
@@ -92,6 +93,10 @@ class RoutingPolicy(_Strict):
     frustration_pauses_auto_send: bool = True
     alert_dedupe_hours: int = Field(24, ge=0)
     review_below_confidence: float = Field(0.45, ge=0, le=1)
+    out_of_office_snooze: bool = True
+    out_of_office_max_days: int = Field(30, ge=1)
+    bounce_alerts_collector: bool = True
+    task_due_days: int = Field(2, ge=0)
 
 
 class DraftingPolicy(_Strict):
@@ -99,6 +104,7 @@ class DraftingPolicy(_Strict):
     max_body_chars: int = Field(3000, ge=200)
     suspension_notice_days: int = Field(10, ge=1)
     payment_plan_from_tier: int = Field(3, ge=1, le=4)
+    pay_by_days: int = Field(7, ge=1)  # the clear date a Tier 3 note asks for
 
 
 class Policy(_Strict):

@@ -24,6 +24,7 @@ AUTO_SUBJECT = _cues(
     r"abwesenheit", r"automatische antwort", r"r[ée]ponse automatique", r"\babsent(e)?\b",
     r"respuesta autom[áa]tica", r"fuera de la oficina", r"automatisch antwoord", r"\bafwezig",
     r"\bticket\b.*\b(created|received|opened|logged)\b", r"\[?(case|ticket|request) ?#? ?\d{3,}",
+    r"^read: ", r"accus[ée] de r[ée]ception", r"\bquarantin", r"\boffices? (is |are )?closed\b",
 )  # fmt: skip
 AUTO_BODY = _cues(
     r"this is an? (automated|automatic) (message|response|reply|notification)", r"do not reply to this",
@@ -34,6 +35,7 @@ AUTO_BODY = _cues(
     r"bin (bis|vom) .* (nicht im b[üu]ro|abwesend)", r"je suis absent", r"de retour le",
     r"estar[ée] fuera", r"estoy fuera de la oficina", r"ben (tot|vanaf) .* afwezig", r"ik ben afwezig",
     r"automatisch gegenereerd", r"mensaje autom[áa]tico", r"message automatique", r"automatisch erstellt",
+    r"was read on", r"held for review", r"votre demande a bien [ée]t[ée] enregistr[ée]e", r"we('ll| will) return on",
 )  # fmt: skip
 
 INJECTION = _cues(
@@ -51,6 +53,9 @@ CUES: dict[Label, list[re.Pattern[str]]] = {
         r"gutschrift", r"nicht (geliefert|bestellt)", r"\bwiderspr", r"\bcontest", r"\berron[ée]", r"\bavoir\b",
         r"\bjamais (re[çc]u|livr)", r"\bincorrecto", r"\bnota de cr[ée]dito", r"\breclam", r"\bno (hemos )?recibid",
         r"\bonjuist", r"\bcreditnota", r"\bniet (geleverd|besteld|ontvangen)", r"\bbetwist", r"\bklopt niet",
+        r"should not be charged", r"not paying for", r"\bbill(ed|s) (us )?(for|two|twice)", r"\bcharged\b", r"\bcontract\b",
+        r"\bagreement\b", r"\bexempt", r"\bcorrect(ed)? invoice", r"\bkorrigier", r"umsatzsteuer", r"\bberechnet",
+        r"\bno corresponde", r"\bne correspond", r"\bdado de baja", r"\bpresupuesto\b", r"\bdevis\b", r"\bovereenkomst",
     ),
     Label.PAID: _cues(
         r"\b(already |has been |have |was |been )(paid|settled|sent|transferred|remitted)", r"\bremittance\b",
@@ -60,6 +65,9 @@ CUES: dict[Label, list[re.Pattern[str]]] = {
         r"\bavis de (paiement|virement)", r"\bd[ée]j[àa] (pay[ée]|r[ée]gl[ée])", r"\bya (ha sido |hemos |fue )?(pagad|abonad|transferid)",
         r"\b(hemos|fue) (pagado|abonado|realizado)", r"\bjustificante de (pago|transferencia)",
         r"\b(al |reeds )?(betaald|overgemaakt|voldaan)\b", r"\bbetalingsbewijs",
+        r"\bpaid (it|this|by|via|on|usd|eur|gbp|\$|\d)", r"\bsent (it|the payment|payment)", r"\bcheque\b.*\b(mailed|sent|cleared|issued)",
+        r"\bdirect debit\b", r"\bwe('ve| have) made (one |a |the )?payment", r"\bbeglichen", r"\bist (gestern |heute )?raus",
+        r"\bcomprobante de pago", r"\bse pag[óo]\b", r"\bya est[áa] pagad", r"\br[ée]gl[ée]\b", r"\bc'est pay[ée]", r"\bpayée?\b",
     ),
     Label.PROMISE_TO_PAY: _cues(
         r"\bwill (be )?(pay|paid|settle|transfer|process|release|clear)", r"\bpayment run\b", r"\bwe('ll| will) pay",
@@ -69,6 +77,9 @@ CUES: dict[Label, list[re.Pattern[str]]] = {
         r"\bnous (allons|proc[ée]derons|r[ée]glerons|paierons)", r"\bsera (pay[ée]e?|r[ée]gl[ée]e?|vir[ée]e?)",
         r"\b(pagaremos|abonaremos|transferiremos|realizaremos)", r"\bse (pagar[áa]|abonar[áa])", r"\bse pagará",
         r"\b(zullen|gaan) (we |wij )?(\w+ )?(betalen|overmaken|voldoen)", r"\bwordt .*(betaald|overgemaakt)", r"\bbetaalrun",
+        r"\bwill (have|get) (this|it) paid", r"\bwill go (out|in)\b", r"\b(cheque|check) run\b", r"\bpropos(e|al|ons)",
+        r"\bscheduled (for|transfers?|payments?)", r"\bwir (zahlen|überweisen)", r"\bgeht .*raus", r"\bse realizar[áa]",
+        r"\bsera effectu[ée]", r"\bwe betalen", r"\bpaiement (le|au|avant)", r"\bvirement .* sera",
     ),
     Label.REQUEST: _cues(
         r"\bw-?9\b", r"\b(copy|copies) of (the )?invoice", r"\bresend\b", r"\bsend (us|me) (a|the)",
@@ -79,6 +90,10 @@ CUES: dict[Label, list[re.Pattern[str]]] = {
         r"\bpourriez-vous (nous )?(envoyer|transmettre)", r"\bcopia de (la )?factura", r"\bdatos bancarios",
         r"\borden de compra", r"\b(pueden|podr[íi]an) (enviar|mandar)", r"\bkopie van (de )?factuur",
         r"\bbankgegevens", r"\binkoopordernummer|\bpo-nummer", r"\bkunt u .*(sturen|toesturen)",
+        r"\b(could|can) you (please )?(update|confirm|tell|resend|send)", r"\bplease (use|cc|send|update)", r"\bregister\b",
+        r"\bvendor (setup|form)", r"\bpro-?forma", r"\b(vat|tax) invoice", r"\bwhich invoice", r"\bremaining balance",
+        r"\blegal name", r"\bbilling address", r"\bpourriez-vous", r"\brenvoyer", r"\battestation", r"\balbar[áa]n",
+        r"\breenviar", r"\bfacturas? electr[óo]nicas?", r"\bnecesitamos\b", r"\bbrauchen (wir|noch)", r"\bhebben .* nodig",
     ),
     Label.FRUSTRATION: _cues(
         r"\bunacceptable\b", r"\bridiculous\b", r"\b(speak|talk) to (a|your) (manager|supervisor)", r"\bescalat",
@@ -86,6 +101,9 @@ CUES: dict[Label, list[re.Pattern[str]]] = {
         r"\bdisappointed\b", r"\bappalling\b", r"\bfurious\b", r"\bcomplain", r"\bcancel (our|the) (account|contract)",
         r"\bthreat", r"\bunversch[äa]mt", r"\binakzeptabel", r"\bbeschwerde", r"\binacceptable\b", r"\bscandaleux",
         r"\bharc[eè]lement", r"\binaceptable\b", r"\bvergonzoso", r"\bonacceptabel", r"\bbelachelijk", r"\bschandalig",
+        r"\bstop\b", r"\bagain\?", r"\bseriously\b", r"\bdo not contact", r"\bwhether to renew", r"\bleast friendly",
+        r"\b(third|fourth|fifth) (time|email|reminder)", r"\bunfassbar", r"\bschon wieder", r"\bd[ée]çus?\b", r"\ben serio\b",
+        r"\bpesados\b", r"\bverg[üu]enza", r"\bdes[áa]nimo", r"\bleidinggevende", r"\bgek van", r"\bteleurgesteld", r"\bonbeschoft",
     ),
     Label.ACKNOWLEDGEMENT: _cues(
         r"\b(received|noted|got it)\b", r"\blooking into\b", r"\bforwarded\b", r"\bpassed (this|it) (on|to)",
@@ -93,6 +111,9 @@ CUES: dict[Label, list[re.Pattern[str]]] = {
         r"\berhalten\b", r"\bweitergeleitet", r"\bpr[üu]fen", r"\bmelden uns", r"\bbien re[çc]u", r"\btransmis",
         r"\bnous (regardons|v[ée]rifions)", r"\brecibido\b", r"\breenviado", r"\blo revisamos|\bestamos revisando",
         r"\bontvangen\b", r"\bdoorgestuurd", r"\bwe kijken",
+        r"\bwill (look|check|revert|get back|come back|be in touch|update)", r"\bconfirm receipt", r"\backnowledg",
+        r"\b(looping|copying) in\b", r"\b(with|in) (the )?approv", r"\bangekommen", r"\bkl[äa]re", r"\bbescheid",
+        r"\beingang\b", r"\bacusamos recibo", r"\bquedo enterado", r"\blo reviso", r"\bje regarde", r"\bdoorgezet", r"\bkomen .* terug",
     ),
 }  # fmt: skip
 
@@ -113,21 +134,22 @@ class KeywordClassifier:
         angry = next((m for p in ANGER if (m := p.search(text))), None)
         if _auto_headers(reply.headers) or any(p.search(reply.subject) for p in AUTO_SUBJECT) or any(p.search(text) for p in AUTO_BODY):
             hit = next((m for p in AUTO_BODY if (m := p.search(text))), None)
-            return self._result(Label.AUTO_REPLY, 0.8, hit)
+            return self._result(Label.AUTO_REPLY, 0.8, hit, text)
         if hit := next((m for p in INJECTION if (m := p.search(text))), None):
-            return self._result(Label.OTHER, 0.6, hit, needs_review=True)
+            return self._result(Label.OTHER, 0.6, hit, text, needs_review=True)
         hits = {label: [m for p in cues if (m := p.search(blob))] for label, cues in CUES.items()}
         best = max(PRIORITY, key=lambda label: (len(hits[label]), -PRIORITY.index(label)))
         if not hits[best]:
-            return self._result(Label.OTHER, 0.2, None, needs_review=True)
+            return self._result(Label.OTHER, 0.2, None, text, needs_review=True)
         runner_up = sorted((len(v) for v in hits.values()), reverse=True)[1]
         confidence = min(0.5 + 0.1 * (len(hits[best]) - runner_up), 0.9)
         promise = extract_date(text, reply.sent_at) if best is Label.PROMISE_TO_PAY else None
-        first = min(hits[best], key=lambda m: (m.string is not text, m.start()))
-        return self._result(best, confidence, first, frustrated=angry is not None, promise_date=promise)
+        first = min(hits[best], key=lambda m: m.start())
+        return self._result(best, confidence, first, text, frustrated=angry is not None, promise_date=promise)
 
-    def _result(self, label: Label, confidence: float, match: re.Match[str] | None, **extra: object) -> Classification:
-        evidence = match.group(0) if match is not None and match.string.find(match.group(0)) >= 0 else None
+    def _result(self, label: Label, confidence: float, match: re.Match[str] | None, text: str, **extra: object) -> Classification:
+        # Evidence must quote the reply text itself; a cue found only in the subject quotes nothing.
+        evidence = match.group(0) if match is not None and match.group(0) in text else None
         return Classification(label=label, confidence=confidence, evidence=evidence, source="keyword", model="keyword-v1", **extra)  # type: ignore[arg-type]
 
 

@@ -5,6 +5,8 @@ Errors from the library (`CopilotError`) become one-line messages here, at the e
 """
 
 from copilot.cli.app import main
-from copilot.cli import aging, classify, demo, eval, ledger, poll, policy  # noqa: F401  (each registers its commands)
+from copilot.cli import (  # noqa: F401  (each registers its commands)
+    aging, alerts, classify, demo, eval, ledger, plan, poll, policy, quarantine, serve, tick, users,
+)
 
 __all__ = ["main"]

@@ -4,18 +4,23 @@ from pathlib import Path
 
 import click
 
-from copilot.cli.app import App, main, pass_app
 from copilot import demo_intake  # noqa: F401  (registers the sample-mail step)
+from copilot.cli.app import App, main, pass_app
+from copilot.cli.serve import run_server
 from copilot.demo import DEMO_TODAY, run_demo
+from copilot.drafting import demo_step  # noqa: F401  (registers the drafting step)
 from copilot.money import fmt
+from copilot.web import demo as _web_demo  # noqa: F401  (registers the demo users step)
 
 
 @main.command("demo")
 @click.option("--dir", "folder", type=click.Path(path_type=Path, file_okay=False), default=Path(".copilot-demo"),
               show_default=True, help="Where the demo database is written (recreated each run).")  # fmt: skip
+@click.option("--serve/--no-serve", default=True, show_default=True, help="Open the web UI on the demo data afterwards.")
+@click.option("--port", type=int, help="Port for the web UI (default: setting COPILOT_WEB__PORT, 8000).")
 @pass_app
-def demo(app: App, folder: Path) -> None:
-    """Load the sample customers, invoices and mail into a fresh demo database and show the result."""
+def demo(app: App, folder: Path, serve: bool, port: int | None) -> None:
+    """Load the sample customers, invoices and mail into a fresh demo database, show the result and serve the UI."""
     folder.mkdir(parents=True, exist_ok=True)
     today = app.settings.today or DEMO_TODAY
     result = run_demo(folder / "demo.db", app.policy, today, on_step=lambda name: click.echo(f"· {name}"))
@@ -27,3 +32,8 @@ def demo(app: App, folder: Path) -> None:
         for bucket in [*result.aging.buckets, result.aging.not_due]:
             totals = ", ".join(fmt(v, c) for c, v in sorted(bucket.totals.items())) or "-"
             click.echo(f"  {bucket.name:<8} {bucket.count:>3} invoices  {totals}")
+    if serve:
+        demo_app = App({**app.overrides, "db_path": Path(result.db_path), "today": result.today,
+                        "outbox_dir": folder / "outbox"})  # fmt: skip
+        click.echo("Sign in with one of the logins above.")
+        run_server(demo_app, None, port, demo=True)

@@ -7,6 +7,7 @@ import click
 from click_default_group import DefaultGroup
 
 from copilot.cli.app import App, main, pass_app
+from copilot.errors import CopilotError
 from copilot.evaluation import compare as cmp
 from copilot.evaluation.console import format_comparison, format_run
 from copilot.evaluation.corrections import export_corrections
@@ -22,7 +23,7 @@ MODES = ("local", "llm", "auto", "keyword")
 def _gates(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list[cmp.Gate]:
     try:
         return [cmp.parse_gate(v) for v in values]
-    except cmp.CopilotError as exc:
+    except CopilotError as exc:
         raise click.BadParameter(str(exc)) from None
 
 

@@ -5,8 +5,9 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from copilot import ledger
+from copilot import clock, ledger
 from copilot.cli.app import App, main, pass_app
+from copilot.routing.scheduler import on_payments
 
 
 @main.group("import")
@@ -52,3 +53,7 @@ def import_payments(app: App, file: Path, skip_invalid: bool) -> None:
     with tqdm(total=_count_rows(file), unit="row", disable=None, leave=False) as bar:
         result = ledger.import_payments(app.store, file, skip_invalid=skip_invalid, progress=bar.update)
     _report(result)
+    followed = on_payments(app.store, result.affected_invoices, app.policy, clock.today())
+    if followed.promises_kept or followed.paid_claims_confirmed:
+        click.echo(f"promises kept: {len(followed.promises_kept)}; "
+                   f"paid claims confirmed: {len(followed.paid_claims_confirmed)}")  # fmt: skip

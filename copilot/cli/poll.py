@@ -36,15 +36,20 @@ def poll(app: App, once: bool, from_dir: Path | None, no_triage: bool, verbose: 
         if classifier is not None:
             triage_pending(store, classifier, router)
 
-    poller = Poller(context_from_settings(store, settings), sources, backoff_from_settings(settings.imap, 8 if once else None),
+    ctx = context_from_settings(store, settings, bounce_alerts=router is None)
+    poller = Poller(ctx, sources, backoff_from_settings(settings.imap, 8 if once else None),
                     on_stored=triage)  # fmt: skip
-    if once:
-        stats = poller.run_once()
-    else:
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: poller.stop.set())
-        click.echo(f"Watching {', '.join(f'{s.name}/{f}' for s in sources for f in s.folders)}; stop with Ctrl-C.")
-        stats = poller.run_forever()
+    # Stop after the message in hand: the cursor has moved past it, so nothing is half-done.
+    previous = {sig: signal.signal(sig, lambda *_: poller.stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        if once:
+            stats = poller.run_once()
+        else:
+            click.echo(f"Watching {', '.join(f'{s.name}/{f}' for s in sources for f in s.folders)}; stop with Ctrl-C.")
+            stats = poller.run_forever()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     pending = store.db["messages"].count_where("direction = 'inbound' and status = 'pending'")
     click.echo(f"{stats.stored} stored ({stats.unmatched} unmatched), {stats.duplicates} duplicates, "
                f"{stats.quarantined} quarantined, {stats.reconnects} reconnects; {pending} waiting for classification.")  # fmt: skip

@@ -106,8 +106,8 @@ def comparison_json(run_a: dict, run_b: dict, gates: list[Gate]) -> dict:
         return {d.name: {"a": d.before, "b": d.after, "delta": d.change} for d in deltas}
 
     return {
-        "a": {"classifier": run_a.get("classifier"), "dataset": run_a.get("dataset")},
-        "b": {"classifier": run_b.get("classifier"), "dataset": run_b.get("dataset")},
+        "a": {k: run_a.get(k) for k in ("classifier", "provenance", "dataset")},
+        "b": {k: run_b.get(k) for k in ("classifier", "provenance", "dataset")},
         "headline": pack(headline_deltas(run_a, run_b)),
         "per_class": {label: pack(d) for label, d in class_deltas(run_a, run_b).items()},
         "warnings": comparison_warnings(run_a, run_b),

@@ -14,12 +14,20 @@ def _delta(d: Delta) -> str:
     return f"{points:+7.1f}" + (" ▲" if points > 0.05 else " ▼" if points < -0.05 else "  ")
 
 
+def describe(record: dict) -> str:
+    """`classifier on dataset`, plus the models and prompt versions that answered."""
+    prov = record.get("provenance") or {}
+    parts = [", ".join(f"{k} ×{v}" for k, v in prov.get(key, {}).items()) for key in ("model", "prompt_version")]
+    detail = "; ".join(p for p in parts if p)
+    return f"{record.get('classifier')} on {record['dataset']['path']}" + (f" [{detail}]" if detail else "")
+
+
 def format_run(record: dict) -> str:
     """Headline scores and the per-label table of one run."""
     m = record["metrics"]
     esc, pd, lat = m["escalation"], m["promise_date"], m["latency_ms"]
     lines = [
-        f"{record['classifier']} on {record['dataset']['path']} ({m['n']} replies, {record['wall_seconds']:.2f} s)",
+        f"{describe(record)} ({m['n']} replies, {record['wall_seconds']:.2f} s)",
         f"  accuracy {_pct(m['accuracy'])}   strict {_pct(m['strict_accuracy'])}   macro-F1 "
         + ("n/a" if m["macro_f1"] is None else f"{m['macro_f1']:.3f}"),
         f"  escalation recall {_pct(esc['recall'])}   precision {_pct(esc['precision'])}   ({esc['support']} to escalate)",
@@ -40,7 +48,7 @@ def format_run(record: dict) -> str:
 
 def format_comparison(run_a: dict, run_b: dict) -> str:
     """Side-by-side headline scores and per-label deltas (percentage points, B minus A)."""
-    lines = [f"A: {run_a.get('classifier')} on {run_a['dataset']['path']}", f"B: {run_b.get('classifier')} on {run_b['dataset']['path']}"]
+    lines = [f"A: {describe(run_a)}", f"B: {describe(run_b)}"]
     lines += [f"warning: {w}" for w in comparison_warnings(run_a, run_b)]
     lines += ["", f"  {'metric':<22}{'A':>8}{'B':>8}{'Δ pts':>10}"]
     for d in headline_deltas(run_a, run_b):

@@ -81,6 +81,7 @@ class LabelledReply(BaseModel):
         return self.label is Label.FRUSTRATION or self.frustrated
 
     def to_reply(self) -> Reply:
+        """What a classifier is shown: the reply without its labels."""
         return Reply(subject=self.subject, text=self.text, full_text=self.text, sent_at=self.date, headers=self.headers)
 
 
@@ -154,14 +155,16 @@ def atomic_write(path: Path, text: str) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
         os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    finally:
+        if os.path.exists(tmp):  # only when writing or renaming failed
+            os.unlink(tmp)
 
 
 def write_jsonl(path: Path, lines: Iterable[str]) -> None:
+    """Write one line per item, atomically."""
     atomic_write(path, "".join(line + "\n" for line in lines))
 
 
 def write_dataset(path: Path, rows: Iterable[LabelledReply]) -> None:
+    """Write labelled replies as JSONL, atomically."""
     write_jsonl(path, (dumps_row(r) for r in rows))

@@ -41,6 +41,7 @@ def pair_up(gold: Sequence[LabelledReply], predictions: Sequence[Prediction]) ->
 
 
 def is_correct(gold: LabelledReply, pred: Prediction) -> bool:
+    """The predicted label is the label or one of its alternates."""
     return pred.label in gold.accepted
 
 
@@ -128,6 +129,7 @@ def percentile(values: Sequence[float], pct: float) -> float | None:
 
 
 def by_language(pairs: Sequence[Pair]) -> dict[str, dict[str, float | int | None]]:
+    """Accuracy per language, to show where a classifier only works in English."""
     groups: dict[str, list[Pair]] = defaultdict(list)
     for g, p in pairs:
         groups[g.lang or "unknown"].append((g, p))

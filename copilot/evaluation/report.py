@@ -21,14 +21,21 @@ _env = Environment(
 
 
 def pct(value: float | None, digits: int = 1) -> str:
+    """A share as a percentage; n/a when it could not be measured."""
     return "n/a" if value is None else f"{value * 100:.{digits}f}%"
 
 
 def num(value: float | None, digits: int = 2) -> str:
+    """A number with thousands separators; n/a when it could not be measured."""
     return "n/a" if value is None else f"{value:,.{digits}f}"
 
 
-_env.filters.update(pct=pct, num=num)
+def ms(value: float | None) -> str:
+    """Milliseconds with enough digits to tell fast classifiers apart."""
+    return "n/a" if value is None else f"{value:,.2f}" if value < 10 else f"{value:,.0f}"
+
+
+_env.filters.update(pct=pct, num=num, ms=ms)
 
 
 def heat_colour(count: int, row_total: int, diagonal: bool) -> str:
@@ -86,6 +93,8 @@ def render_report(record: dict, pairs: Sequence[Pair]) -> str:
         run=record,
         m=metrics,
         heat=_heat_rows(metrics["confusion"]),
+        answered=[(kind, list(counts.items())) for key, kind in (("source", "stage"), ("model", "model"), ("prompt_version", "prompt"))
+                  if (counts := (record.get("provenance") or {}).get(key))],  # fmt: skip
         misclassified=_misclassified(pairs),
         other_misses=_other_misses(pairs),
         actions={label.value: action for label, action in LABEL_ACTIONS.items()},
@@ -93,4 +102,5 @@ def render_report(record: dict, pairs: Sequence[Pair]) -> str:
 
 
 def write_report(path: Path, record: dict, pairs: Sequence[Pair]) -> None:
+    """Render the report and write it to `path`, atomically."""
     atomic_write(path, render_report(record, pairs))

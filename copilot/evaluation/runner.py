@@ -6,16 +6,16 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
 from tqdm import tqdm
 
 from copilot import clock
+from copilot.config import Settings
 from copilot.errors import ClassifierError
 from copilot.evaluation.dataset import LabelledReply
 from copilot.evaluation.metrics import compute_metrics, pair_up
-from copilot.evaluation.predictions import Prediction
+from copilot.evaluation.predictions import Prediction, provenance
 from copilot.labels import Classifier, Label
+from copilot.store import Store
 
 RUN_SCHEMA = "copilot-eval-run/1"
 USAGE_KEYS = ("calls", "input_tokens", "output_tokens", "cost")
@@ -33,11 +33,11 @@ class RunResult:
 @dataclass
 class Resolved:
     classifier: Classifier
-    store: Any | None = None  # where an LLM logs its calls, for the usage figures
+    store: Store | None = None  # where an LLM logs its calls, for the usage figures
     notes: list[str] = field(default_factory=list)
 
 
-def resolve_classifier(mode: str, settings_factory: Callable[[], Any], store_factory: Callable[[], Any]) -> Resolved:
+def resolve_classifier(mode: str, settings_factory: Callable[[], Settings], store_factory: Callable[[], Store]) -> Resolved:
     """The classifier behind `--classifier`.
 
     `keyword` is the built-in baseline. Other modes go through `copilot.classify.build_classifier`;
@@ -55,7 +55,7 @@ def resolve_classifier(mode: str, settings_factory: Callable[[], Any], store_fac
     return Resolved(build(settings_factory(), store, mode), store)
 
 
-def _usage_snapshot(classifier: Classifier, store: Any | None) -> dict[str, float] | None:
+def _usage_snapshot(classifier: Classifier, store: Store | None) -> dict[str, float] | None:
     """Cumulative LLM usage: the classifier's own `usage` counters if it has them, else the llm_calls log."""
     own = getattr(classifier, "usage", None)
     if own is not None:
@@ -74,7 +74,7 @@ def run_classifier(
     classifier: Classifier,
     dataset: Sequence[LabelledReply],
     *,
-    store: Any | None = None,
+    store: Store | None = None,
     progress: bool = True,
 ) -> RunResult:
     """Classify every reply in order, timing each one; a ClassifierError on one reply is recorded, not fatal."""
@@ -95,12 +95,13 @@ def run_classifier(
     wall = time.perf_counter() - started
     after = _usage_snapshot(classifier, store)
     usage = None
-    if before is not None and after is not None and after["calls"] > before["calls"]:
+    if before is not None and after is not None and any(after[k] > before[k] for k in USAGE_KEYS):
         usage = {k: round(after[k] - before[k], 6) for k in USAGE_KEYS}
     return RunResult(classifier.name, predictions, usage, wall)
 
 
 def file_sha256(path: Path) -> str:
+    """Fingerprint of the dataset, so comparisons can tell when two runs scored different data."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -111,6 +112,7 @@ def run_record(dataset_path: Path, dataset: Sequence[LabelledReply], result: Run
         "created_at": clock.now_iso(),
         "dataset": {"path": str(dataset_path), "sha256": file_sha256(dataset_path), "n": len(dataset)},
         "classifier": result.classifier,
+        "provenance": provenance(result.predictions),
         "wall_seconds": round(result.wall_seconds, 3),
         "notes": result.notes,
         "metrics": compute_metrics(pair_up(dataset, result.predictions), result.usage),

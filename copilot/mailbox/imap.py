@@ -45,13 +45,17 @@ class ImapMailbox:
     def _connect(self) -> IMAPClient:
         """Open the socket: TLS by default, plain only on loopback (settings validate that)."""
         s = self.settings
-        context = ssl.create_default_context() if s.tls else None
+        context = ssl.create_default_context(cafile=str(s.ca_file) if s.ca_file else None) if s.tls else None
         return IMAPClient(s.host, port=s.port, ssl=s.tls, ssl_context=context, timeout=s.timeout_seconds)
 
     def open(self) -> "ImapMailbox":
         """Connect and log in with the password or, when set, an XOAUTH2 bearer token."""
         try:
             client = self._connect()
+        except ssl.SSLCertVerificationError as exc:
+            # Retrying cannot fix a certificate we do not trust; say so instead of looping.
+            raise MailboxError(f"the TLS certificate of {self.settings.host} is not trusted: {exc.verify_message} "
+                               "(set COPILOT_IMAP__CA_FILE for a private CA)") from None  # fmt: skip
         except NETWORK_ERRORS as exc:
             raise Disconnected(f"cannot connect to {self.settings.host}:{self.settings.port}: {exc}") from None
         try:
@@ -89,9 +93,14 @@ class ImapMailbox:
         self._client = None
 
     def close(self) -> None:
-        if self._client is not None:
-            _quietly(self._client.logout)
-        self._drop()
+        """Log out; a connection that is already broken is just dropped."""
+        client, self._client = self._client, None
+        if client is None:
+            return
+        try:
+            client.logout()
+        except (*NETWORK_ERRORS, IMAPClientError):
+            _quietly(client.shutdown)
 
     # -- Mailbox protocol -----------------------------------------------------
     def select(self, folder: str) -> int:

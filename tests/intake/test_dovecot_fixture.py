@@ -13,10 +13,8 @@ def test_fresh_user_append_and_restart(dovecot, imap_user):
         info = imap.select_folder("INBOX", readonly=True)
         assert info[b"EXISTS"] == 2
         assert b"IDLE" in imap.capabilities()
-        imap.logout()
 
 
 def test_each_user_starts_empty(dovecot, imap_user):
     with dovecot.client(imap_user) as imap:
         assert imap.select_folder("INBOX", readonly=True)[b"EXISTS"] == 0
-        imap.logout()

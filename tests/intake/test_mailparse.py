@@ -92,3 +92,8 @@ def test_raw_hash_is_stable_and_distinct():
     a, b = parse_message(ms.plain(body="one")), parse_message(ms.plain(body="two"))
     assert a.raw_sha256 == parse_message(ms.plain(body="one")).raw_sha256
     assert a.raw_sha256 != b.raw_sha256
+
+
+def test_absurd_nesting_is_a_parse_error_not_a_crash():
+    with pytest.raises(ParseError, match="nested too deeply"):
+        parse_message(ms.deeply_nested(3000))

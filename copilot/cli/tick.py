@@ -1,0 +1,56 @@
+"""`copilot tick`: route classified replies, run the scheduled checks and deliver pending alerts."""
+
+import time
+
+import click
+
+from copilot import clock
+from copilot.alerts import deliver_pending_alerts, open_alerts
+from copilot.cli.app import App, main, pass_app
+from copilot.routing.scheduler import tick as run_tick
+from copilot.routing.service import route_classified
+from copilot.sender import make_sender
+
+
+@main.command("tick")
+@click.option("--no-deliver", is_flag=True, help="Queue alerts but do not send them.")
+@click.option("--every", "every", type=click.FloatRange(min=0), default=0,
+              help="Keep running, once every this many seconds (0: run once).")  # fmt: skip
+@click.option("--runs", type=click.IntRange(min=1), default=None, help="With --every: stop after this many runs.")
+@pass_app
+def tick(app: App, no_deliver: bool, every: float, runs: int | None) -> None:
+    """Check promises, paid claims, snoozes and dispute SLAs, then send pending alerts (run it every few minutes)."""
+    done = 0
+    try:
+        while True:
+            _once(app, no_deliver)
+            done += 1
+            if not every or (runs is not None and done >= runs):
+                return
+            time.sleep(every)
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
+
+
+def _once(app: App, no_deliver: bool) -> None:
+    settings, store = app.settings, app.store
+    routed = route_classified(store, app.policy, settings)
+    report = run_tick(store, app.policy, settings, clock.today())
+    counts = {k.replace("_", " "): v for k, v in report.counts().items() if v}
+    click.echo(
+        f"Tick for {clock.today().isoformat()}: {routed} replies routed; "
+        + (", ".join(f"{k}: {v}" for k, v in counts.items()) or "nothing fell due")
+    )
+    if not no_deliver:
+        sender = make_sender(settings.smtp, settings.outbox_dir)
+        delivery = deliver_pending_alerts(store, sender, settings)
+        click.echo(
+            f"Alerts: {len(delivery.sent)} sent, {len(delivery.retrying)} to retry, {len(delivery.failed)} failed"
+        )
+    for alert in open_alerts(store):
+        if alert["status"] in ("pending", "failed"):
+            note = f" (attempt {alert['attempts']}: {alert['last_error']})" if alert["last_error"] else ""
+            click.secho(
+                f"  alert #{alert['id']} {alert['kind']} for {alert['customer_id']}: {alert['status']}{note}",
+                fg="red" if alert["status"] == "failed" else "yellow",
+            )

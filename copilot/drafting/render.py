@@ -1,0 +1,100 @@
+"""Template drafting: a Jinja2 environment over `templates/email/`, rendering a subject and a body from facts.
+
+Email bodies here are plain text, not HTML, so autoescaping is off: escaping would
+turn "&" in a customer's name into "&amp;" in the mail. Nothing rendered here is
+ever shown as HTML; the web layer renders drafts through its own autoescaping
+environment. Undefined variables raise, so a template can never send "{{ name }}".
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+
+import jinja2
+
+from copilot.drafting.facts import DraftFacts, SenderFact
+from copilot.money import fmt
+from copilot.resources import templates_dir
+
+TONES: tuple[str, ...] = ("standard", "warmer", "firmer")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    body: str
+    template: str
+
+
+def long_date(day: date) -> str:
+    """'20 November 2026': no day/month order to misread."""
+    return f"{day.day} {day:%B %Y}"
+
+
+def money(amount: Decimal, currency: str) -> str:
+    return fmt(amount, currency)
+
+
+@lru_cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir()),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # plain-text email bodies; see the module docstring
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters["long_date"] = long_date
+    env.filters["money"] = lambda amount, currency: money(Decimal(amount), currency)
+    return env
+
+
+def template_name(facts: DraftFacts) -> str:
+    """The most specific template for the draft: a segment variant when one exists."""
+    base = f"tier{facts.tier}" if facts.kind == "reminder" else facts.kind
+    names = _email_templates()
+    specific = f"email/{base}.{facts.segment}.txt.j2"
+    return specific if specific in names else f"email/{base}.txt.j2"
+
+
+@lru_cache
+def _email_templates() -> frozenset[str]:
+    return frozenset(environment().list_templates(filter_func=lambda n: n.startswith("email/")))
+
+
+def render_draft(facts: DraftFacts, tone: str = "standard") -> Rendered:
+    """Render the template for these facts; the body carries no sign-off (the signature is appended at send)."""
+    if tone not in TONES:
+        raise ValueError(f"unknown tone {tone!r} (expected one of {', '.join(TONES)})")
+    name = template_name(facts)
+    context = {"f": facts, "tone": tone, "totals": facts.totals(), "greeting": greeting(facts)}
+    module = environment().get_template(name).make_module(context)
+    subject = " ".join(str(getattr(module, "subject", "")).split())
+    if not subject:
+        raise jinja2.TemplateError(f"{name} does not set a subject")
+    body = _tidy(str(module))
+    return Rendered(subject=subject, body=body, template=name)
+
+
+def greeting(facts: DraftFacts) -> str:
+    return f"Hello {facts.contact_name or facts.customer_name + ' team'},"
+
+
+def _tidy(text: str) -> str:
+    """Collapse runs of blank lines left by conditional blocks, and trailing spaces."""
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out)
+
+
+def signature(sender: SenderFact) -> str:
+    """The sign-off the product appends to every outgoing body."""
+    lines = ["Kind regards,", sender.name]
+    lines += [part for part in (sender.title, sender.company) if part]
+    lines.append(sender.email)
+    return "\n".join(lines)

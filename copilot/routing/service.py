@@ -1,0 +1,168 @@
+"""Routing entry points: route a classified reply, correct its label, and the human steps that end a hold."""
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+
+from copilot import clock
+from copilot.classifications import current_classification, save_classification, to_model
+from copilot.config import Settings
+from copilot.errors import CopilotError, InvalidTransition, NotFound
+from copilot.labels import LABELS, Classification, Label
+from copilot.pauses import lift_pause
+from copilot.policy import Policy
+from copilot.routing.actions import Action
+from copilot.routing.apply import apply_actions, close_with_pauses, reverse_decision, unflag
+from copilot.routing.decide import decide
+from copilot.routing.state import load_account_state
+from copilot.store import Store
+
+
+def applied_decision(store: Store, message_id: int) -> dict | None:
+    """The routing decision currently in force for a message, if any."""
+    return next(
+        store.db["routing_decisions"].rows_where(
+            "message_id = ? and status = 'applied'", [message_id], order_by="id desc", limit=1
+        ),
+        None,
+    )
+
+
+def route_message(
+    store: Store, message_id: int, policy: Policy, settings: Settings, actor: str = "router"
+) -> list[Action]:
+    """Route a message's current classification; a second call for the same classification changes nothing.
+
+    A new classification (a human correction) or a newly linked customer re-routes: what the
+    previous decision set up is reversed where it can be, then the new decision is applied.
+    """
+    with store.transaction():
+        row = current_classification(store, message_id)
+        if row is None:
+            if next(store.db["messages"].rows_where("id = ?", [message_id]), None) is None:
+                raise NotFound(f"no message with id {message_id}")
+            raise InvalidTransition(f"message {message_id} has not been classified yet")
+        previous = applied_decision(store, message_id)
+        customer_id = store.db["messages"].get(message_id)["customer_id"]
+        if previous is not None:
+            if (previous["classification_id"], previous["customer_id"]) == (row["id"], customer_id):
+                return []
+            if previous["classification_id"] != row["id"]:
+                why = f"reply {message_id} was reclassified as {row['label']}"
+            else:
+                why = f"reply {message_id} was linked to customer {customer_id}"
+            reverse_decision(store, previous, actor, why)
+        classification = to_model(row)
+        state = load_account_state(
+            store, message_id, settings, clock.today(), clock.now(), policy.routing.alert_dedupe_hours
+        )
+        actions = decide(classification, state, policy)
+        apply_actions(store, state, classification, row["id"], actions, settings, actor)
+    return actions
+
+
+def make_router(policy: Policy, settings: Settings, actor: str = "router") -> Callable[[Store, int], list[Action]]:
+    """The `router` callback for triage: routes each reply as soon as it is classified."""
+    return lambda store, message_id: route_message(store, message_id, policy, settings, actor)
+
+
+def route_classified(store: Store, policy: Policy, settings: Settings, actor: str = "router") -> int:
+    """Route every message that is classified but not yet routed; returns how many were routed."""
+    ids = [r["id"] for r in store.db["messages"].rows_where("status = 'classified'", select="id", order_by="id")]
+    for message_id in ids:
+        route_message(store, message_id, policy, settings, actor)
+    return len(ids)
+
+
+def override_label(
+    store: Store,
+    message_id: int,
+    new_label: Label | str,
+    user: str,
+    reason: str | None,
+    policy: Policy,
+    settings: Settings,
+    *,
+    frustrated: bool | None = None,
+    promise_date: date | None = None,
+    promise_amount: Decimal | None = None,
+    dispute_reason: str | None = None,
+    request_kind: str | None = None,
+    return_date: date | None = None,
+) -> list[Action]:
+    """A person sets the label: old actions are reversed where possible, the new ones applied, the correction kept."""
+    if str(new_label) not in LABELS:
+        raise CopilotError(f"unknown label {str(new_label)!r}; use one of: {', '.join(LABELS)}")
+    label = Label(new_label)
+    with store.transaction():
+        row = current_classification(store, message_id)
+        if row is None and next(store.db["messages"].rows_where("id = ?", [message_id]), None) is None:
+            raise NotFound(f"no message with id {message_id}")
+        old = to_model(row) if row else None
+        if frustrated is None:
+            # Keep the flag the classifier raised unless the person moved the reply off 'frustration'.
+            frustrated = bool(
+                old and old.frustrated and not (old.label is Label.FRUSTRATION and label is not Label.FRUSTRATION)
+            )
+        corrected = Classification(
+            label=label,
+            frustrated=frustrated,
+            confidence=1.0,
+            promise_date=promise_date or (old.promise_date if old else None),
+            promise_amount=promise_amount if promise_amount is not None else (old.promise_amount if old else None),
+            promise_currency=old.promise_currency if old else None,
+            dispute_reason=dispute_reason or (old.dispute_reason if old else None),
+            request_kind=request_kind or (old.request_kind if old else None),
+            return_date=return_date or (old.return_date if old else None),
+            auto_reply_kind=old.auto_reply_kind if old else None,
+            evidence=old.evidence if old else None,
+            source="human",
+        )
+        before = f"{old.label.value}" if old else "unclassified"
+        save_classification(
+            store, message_id, corrected, actor=user, reason=reason or f"{user} corrected {before} to {label.value}"
+        )
+        return route_message(store, message_id, policy, settings, actor=user)
+
+
+def _row(store: Store, table: str, pk: int, what: str) -> dict:
+    row = next(store.db[table].rows_where("id = ?", [pk]), None)
+    if row is None:
+        raise NotFound(f"no {what} with id {pk}")
+    return row
+
+
+def resolve_dispute(store: Store, dispute_id: int, user: str, resolution: str) -> None:
+    """Close a dispute case; its pauses lift and dunning resumes on the next plan."""
+    case = _row(store, "disputes", dispute_id, "dispute")
+    if case["status"] != "open":
+        raise InvalidTransition(f"dispute {dispute_id} is {case['status']}, not open")
+    if not resolution.strip():
+        raise InvalidTransition("say how the dispute was resolved (credit note, reissued invoice, customer agreed …)")
+    change = {"status": "resolved", "resolved_at": clock.now_iso(), "resolved_by": user, "resolution": resolution}
+    reason = f"dispute #{dispute_id} resolved: {resolution}"
+    with store.transaction():
+        close_with_pauses(store, "disputes", "dispute", dispute_id, change, user, reason)
+        unflag(store, case["customer_id"], f"dispute:{dispute_id}", user, reason)
+
+
+def complete_task(store: Store, task_id: int, user: str, note: str | None = None) -> None:
+    """Mark a collector task done; the invoices it held go back into the cadence."""
+    task = _row(store, "tasks", task_id, "task")
+    if task["status"] != "open":
+        raise InvalidTransition(f"task {task_id} is {task['status']}, not open")
+    change = {"status": "done", "done_at": clock.now_iso(), "done_by": user}
+    close_with_pauses(store, "tasks", "task", task_id, change, user, note or f"task #{task_id} done")
+
+
+def clear_frustration_pause(store: Store, customer_id: str, user: str, reason: str) -> int:
+    """Allow automatic sends again for an account a person has talked to; returns how many holds were lifted."""
+    rows = list(
+        store.db["pauses"].rows_where("customer_id = ? and reason = 'frustration' and lifted_at is null", [customer_id])
+    )
+    if not rows:
+        raise InvalidTransition(f"customer {customer_id} has no frustration hold to clear")
+    with store.transaction():
+        for row in rows:
+            lift_pause(store, row["id"], user, reason)
+    return len(rows)

@@ -1,0 +1,89 @@
+"""Typed FastAPI dependencies: settings, policy, one store per request, the signed-in user and role checks."""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from copilot.config import Settings
+from copilot.policy import Policy
+from copilot.store import Store
+
+
+class LoginRequired(Exception):
+    """No valid session: the browser is sent to the login page."""
+
+
+class Forbidden(Exception):
+    """Signed in, but the user's role may not do this."""
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+    email: str | None
+    role: str
+
+    @property
+    def actor(self) -> str:
+        """How this user appears in the audit log."""
+        return f"user:{self.username}"
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_policy(request: Request) -> Policy:
+    return request.app.state.policy
+
+
+def get_store(settings: Annotated[Settings, Depends(get_settings)]) -> Iterator[Store]:
+    """Open the database for this request and close it afterwards."""
+    store = Store.open(settings.db_path)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+PolicyDep = Annotated[Policy, Depends(get_policy)]
+StoreDep = Annotated[Store, Depends(get_store)]
+
+
+def current_user(request: Request, store: StoreDep) -> User:
+    """The signed-in, still-active user; a stale or missing session means log in again."""
+    user_id = request.session.get("uid")
+    if not isinstance(user_id, int):
+        raise LoginRequired()
+    row = next(store.db["users"].rows_where("id = ? and active = 1", [user_id]), None)
+    if row is None:
+        request.session.clear()
+        raise LoginRequired()
+    user = User(row["id"], row["username"], row["email"], row["role"])
+    request.state.user = user  # lets every page show who is signed in
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require_role(*roles: str) -> Callable[[User], User]:
+    """A dependency that lets only these roles through (admins always pass)."""
+    allowed = frozenset(roles) | {"admin"}
+
+    def check(request: Request, user: CurrentUser) -> User:
+        request.state.user = user
+        if user.role not in allowed:
+            raise Forbidden(f"{user.role.replace('_', ' ')} users cannot open this page")
+        return user
+
+    return check
+
+
+Collector = Annotated[User, Depends(require_role("collector"))]
+AccountTeam = Annotated[User, Depends(require_role("account_team"))]
+Admin = Annotated[User, Depends(require_role())]

@@ -1,0 +1,21 @@
+"""The worklist: drafts waiting for review, in priority order, with counts and filters."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from copilot import clock
+from copilot.policy import SEGMENTS
+from copilot.web import queries
+from copilot.web.deps import Collector, StoreDep
+from copilot.web.templating import render
+
+router = APIRouter()
+
+
+@router.get("/worklist", name="worklist")
+def worklist(request: Request, user: Collector, store: StoreDep, tier: str = "", segment: str = "",
+             owner: str = "") -> Response:  # fmt: skip
+    tier_n = int(tier) if tier.isdigit() else None
+    data = queries.worklist(store, clock.today(), tier=tier_n, segment=segment or None, owner=owner or None)
+    return render(request, "worklist.html", {**data, "segments": SEGMENTS, "tiers": (1, 2, 3, 4),
+                                             "filters": {"tier": tier_n, "segment": segment, "owner": owner}})  # fmt: skip

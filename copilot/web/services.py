@@ -1,0 +1,147 @@
+"""Every state change the web UI makes goes through this module.
+
+The routes never write to the store themselves: they call these functions, which
+call the routing, drafting and intake libraries by their agreed names. Keeping the
+calls in one place means a renamed function is fixed here and nowhere else.
+Library functions that signal bad input with ValueError are translated to
+CopilotError here, so the web edge shows the sentence instead of a server error.
+"""
+
+from collections.abc import Callable
+from datetime import date
+from typing import TypeVar
+
+from copilot import alerts, drafting, metrics, routing, triage
+from copilot.config import Settings
+from copilot.drafting.appender import Appender, ImapAppender
+from copilot.errors import CopilotError, NotFound
+from copilot.pauses import add_pause, lift_pause
+from copilot.policy import Policy
+from copilot.sender import make_sender
+from copilot.store import Store
+from copilot.web.cache import cached_or_stale
+from copilot.web.deps import User
+
+TONES = drafting.review.TONE_HINTS
+PAUSE_SCOPES = ("dunning", "auto_send")
+T = TypeVar("T")
+
+
+def _user_error(fn: Callable[..., T], *args: object, **kwargs: object) -> T:
+    try:
+        return fn(*args, **kwargs)
+    except ValueError as exc:
+        raise CopilotError(str(exc)) from None
+
+
+def _appender(settings: Settings) -> Appender | None:
+    # The Sent-folder copy is made only when a shared mailbox is configured.
+    return ImapAppender(settings.imap) if settings.imap.host and settings.imap.username else None
+
+
+# -- drafts ------------------------------------------------------------------
+def edit_draft(store: Store, draft_id: int, subject: str, body: str, user: User, policy: Policy) -> None:
+    """Save the collector's edits (unchanged text is not an edit)."""
+    row = drafting.review.get_draft(store, draft_id)
+    if (subject.strip(), body.strip()) == ((row["subject"] or "").strip(), (row["body"] or "").strip()):
+        return
+    _user_error(drafting.edit_draft, store, draft_id, user.actor, subject=subject, body=body, policy=policy)
+
+
+def approve_and_send(store: Store, draft_id: int, user: User, policy: Policy, settings: Settings,
+                     override_reason: str | None = None, confirm_not_delivered: bool = False) -> dict:  # fmt: skip
+    """Approve a draft (or retry a failed send) and deliver it; returns the draft row after the attempt.
+
+    A send that was interrupted may have reached the customer; it is retried only when the person
+    confirms they checked that it did not.
+    """
+    row = drafting.review.get_draft(store, draft_id)
+    if row["status"] == "draft":
+        drafting.approve_draft(store, draft_id, user.actor, policy=policy, override_reason=override_reason or None)
+    sender = make_sender(settings.smtp, settings.outbox_dir)
+    return drafting.send_draft(store, draft_id, sender, settings, user.actor, _appender(settings),
+                               confirm_not_delivered=confirm_not_delivered)  # fmt: skip
+
+
+def delivery_unknown(row: dict) -> bool:
+    """Was this draft's send interrupted, so that it may or may not have been delivered?"""
+    return drafting.review.unknown_delivery(row)
+
+
+def reject_draft(store: Store, draft_id: int, reason: str, user: User) -> None:
+    _user_error(drafting.reject_draft, store, draft_id, user.actor, reason)
+
+
+def regenerate_draft(store: Store, draft_id: int, tone: str, user: User, policy: Policy, settings: Settings) -> None:
+    """Write the draft again with a tone hint (warmer or firmer); it stays the same draft."""
+    _user_error(drafting.regenerate_draft, store, draft_id, user.actor, tone, policy=policy, settings=settings)
+
+
+# -- replies -----------------------------------------------------------------
+def correct_label(store: Store, message_id: int, label: str, user: User, reason: str, policy: Policy,
+                  settings: Settings) -> list:  # fmt: skip
+    """A person changes a reply's label; routing reverses the old actions and applies the new ones."""
+    return _user_error(routing.override_label, store, message_id, label, user.actor, reason.strip() or None, policy,
+                       settings)  # fmt: skip
+
+
+def link_to_customer(store: Store, message_id: int, customer_id: str, user: User, policy: Policy,
+                     settings: Settings) -> bool:  # fmt: skip
+    """Attach an unmatched reply to a customer; a reply already classified is routed at once. Returns whether it was."""
+    triage.link_message_to_customer(store, message_id, customer_id, user.actor)
+    if store.db["classifications"].count_where("message_id = ? and is_current = 1", [message_id]):
+        routing.route_message(store, message_id, policy, settings, actor=user.actor)
+        return True
+    return False
+
+
+# -- customers, cases and alerts ------------------------------------------------
+def pause_customer(store: Store, customer_id: str, note: str, user: User, today: date, *,
+                   invoice_number: str | None = None, until: date | None = None, scope: str = "dunning") -> int:  # fmt: skip
+    """Hold reminders for an account or one of its invoices, with the reason a person gave."""
+    if not store.db["customers"].count_where("id = ?", [customer_id]):
+        raise NotFound(f"no customer with id {customer_id}")
+    if not note.strip():
+        raise CopilotError("say why dunning is paused")
+    if scope not in PAUSE_SCOPES:
+        raise CopilotError(f"scope must be one of {', '.join(PAUSE_SCOPES)}")
+    if invoice_number and not store.db["invoices"].count_where("number = ? and customer_id = ?", [invoice_number, customer_id]):
+        raise CopilotError(f"invoice {invoice_number} is not one of customer {customer_id}'s invoices")
+    if until is not None and until < today:
+        raise CopilotError("the pause would end in the past")
+    return add_pause(store, customer_id, "manual", user.actor, invoice_number=invoice_number or None, until=until,
+                     scope=scope, note=note.strip())  # fmt: skip
+
+
+def resume_pause(store: Store, customer_id: str, pause_id: int, reason: str, user: User) -> None:
+    """Lift one of this customer's pauses, with the reason a person gave."""
+    if not store.db["pauses"].count_where("id = ? and customer_id = ?", [pause_id, customer_id]):
+        raise NotFound(f"customer {customer_id} has no pause with id {pause_id}")
+    if not reason.strip():
+        raise CopilotError("say why dunning resumes")
+    lift_pause(store, pause_id, user.actor, reason.strip())
+
+
+def resolve_dispute(store: Store, dispute_id: int, resolution: str, user: User) -> None:
+    routing.resolve_dispute(store, dispute_id, user.actor, resolution.strip())
+
+
+def acknowledge_alert(store: Store, alert_id: int, user: User) -> None:
+    alerts.acknowledge_alert(store, alert_id, user.actor)
+
+
+def complete_task(store: Store, customer_id: str, task_id: int, user: User) -> None:
+    if not store.db["tasks"].count_where("id = ? and customer_id = ?", [task_id, customer_id]):
+        raise NotFound(f"customer {customer_id} has no task with id {task_id}")
+    routing.complete_task(store, task_id, user.actor)
+
+
+# -- figures -------------------------------------------------------------------
+def collection_metrics(store: Store, as_of: date, policy: Policy, period_days: int = 30) -> tuple[dict, bool]:
+    """DSO and CEI per currency, PTP kept rate, disputes and alerts for the dashboard; and whether they are current.
+
+    Computing them reads the whole ledger, so after a change the page shows the previous
+    figures while fresh ones are computed in the background.
+    """
+    return cached_or_stale(store, ("metrics", as_of, period_days, id(policy)),
+                           lambda s: metrics.compute_metrics(s, as_of, period_days, policy))  # fmt: skip

@@ -1,0 +1,74 @@
+"""Jinja2 rendering for the web UI: autoescaped templates, display filters and one-shot flash messages."""
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Any
+
+import jinja2
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.templating import Jinja2Templates
+
+from copilot.money import fmt
+from copilot.resources import templates_dir
+from copilot.store import loads
+from copilot.web.security import csrf_token
+
+
+def money(amount: Any, currency: str | None = None) -> str:
+    if amount in (None, ""):
+        return "–"
+    try:
+        value = Decimal(str(amount))
+    except InvalidOperation:
+        return str(amount)
+    return fmt(value, currency) if currency else f"{value:,.2f}"
+
+
+def when(value: Any) -> str:
+    """ISO timestamps shortened for tables: '2026-11-16 09:30'."""
+    if not value:
+        return "–"
+    if isinstance(value, (date, datetime)):
+        value = value.isoformat()
+    text = str(value)
+    return text[:16].replace("T", " ") if "T" in text else text[:10]
+
+
+def json_list(value: str | None) -> list:
+    return loads(value, []) or []
+
+
+def _globals(request: Request) -> dict[str, Any]:
+    return {"csrf_token": csrf_token(request), "flashes": request.session.pop("flash", [])}
+
+
+@lru_cache
+def templates() -> Jinja2Templates:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir() / "web"),
+        autoescape=True,  # every value is escaped unless a template says otherwise; ours never do
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(money=money, when=when, json_list=json_list)
+    return Jinja2Templates(env=env, context_processors=[_globals])
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
+    """Render a page; the current user (if any) and the CSRF token are always available."""
+    ctx = {"user": getattr(request.state, "user", None), **(context or {})}
+    return templates().TemplateResponse(request, name, ctx, status_code=status_code)
+
+
+def flash(request: Request, message: str, kind: str = "ok") -> None:
+    """Queue a message for the next page the browser shows."""
+    request.session.setdefault("flash", [])
+    request.session["flash"] = [*request.session["flash"], {"kind": kind, "text": message}]
+
+
+def redirect(url: str) -> RedirectResponse:
+    """POST-redirect-GET: 303 so a reload never repeats the action."""
+    return RedirectResponse(url, status_code=303)

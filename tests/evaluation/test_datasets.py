@@ -1,0 +1,71 @@
+"""The shipped labelled sets and the script that splits them."""
+
+import importlib.util
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from copilot.evaluation.dataset import LabelledReply, load_dataset
+from copilot.labels import LABELS
+
+ROOT = Path(__file__).resolve().parents[2]
+DATASETS = ROOT / "eval" / "datasets"
+
+
+def _split_module():
+    spec = importlib.util.spec_from_file_location("split_dataset", ROOT / "eval" / "split_dataset.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def shipped() -> tuple[list[LabelledReply], list[LabelledReply]]:
+    return load_dataset(DATASETS / "train.jsonl"), load_dataset(DATASETS / "test.jsonl")
+
+
+def test_sets_are_big_varied_and_disjoint(shipped):
+    train, test = shipped
+    assert len(train) + len(test) >= 400
+    assert 0.27 <= len(test) / (len(train) + len(test)) <= 0.33
+    assert not {r.id for r in train} & {r.id for r in test}
+    for rows in (train, test):
+        assert set(Counter(r.label.value for r in rows)) == set(LABELS)
+        assert {"en", "de", "fr", "es", "nl"} <= {r.lang for r in rows}
+        assert sum(r.promise_date is not None for r in rows) >= 10
+        assert sum(r.frustrated for r in rows) >= 20
+        assert sum(bool(r.alternates) for r in rows) >= 10
+        assert sum(bool(r.headers) for r in rows) >= 5
+
+
+def test_the_split_is_reproducible_and_keeps_near_copies_together(shipped):
+    split = _split_module()
+    train, test = shipped
+    rows = [*train, *test]
+    assert split.check_duplicates(rows) == []
+    again_train, again_test = split.split(rows)
+    assert [r.id for r in again_train] == [r.id for r in train] and [r.id for r in again_test] == [r.id for r in test]
+    groups = split.near_copy_groups(rows)
+    side = {r.id: "test" for r in test} | {r.id: "train" for r in train}
+    by_group: dict[str, set[str]] = {}
+    for rid, key in groups.items():
+        by_group.setdefault(key, set()).add(side[rid])
+    assert all(len(sides) == 1 for sides in by_group.values())
+    assert any(list(groups.values()).count(k) > 1 for k in set(groups.values()))  # the bounce templates do group
+
+
+def _row(i: int, label: str, lang: str, text: str | None = None) -> LabelledReply:
+    return LabelledReply(id=f"r{i:03d}", text=text or f"reply number {i} " + "x" * i, label=label, frustrated=label == "frustration", lang=lang)
+
+
+def test_split_quotas_and_duplicate_refusal():
+    split = _split_module()
+    rows = [_row(i, label, lang) for i, (label, lang) in enumerate(
+        [("paid", "en")] * 10 + [("dispute", "en")] * 7 + [("paid", "de")] * 3)]  # fmt: skip
+    train, test = split.split(rows)
+    assert len(test) == 6  # 30% of 20
+    assert Counter((r.label.value, r.lang) for r in test) == {("paid", "en"): 3, ("dispute", "en"): 2, ("paid", "de"): 1}
+    assert split.split(list(reversed(rows))) == (train, test)  # order of input does not matter
+    dup = _row(99, "paid", "en", text=rows[0].text)
+    assert split.check_duplicates([*rows, dup]) == ["r099 repeats the subject and text of r000"]
