@@ -42,7 +42,7 @@ class Features:
     def __init__(self) -> None:
         self.parts = [
             CueFeatures(1.0),
-            TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=1),
+            TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=2),  # a word seen once is usually a name
             TfidfVectorizer(sublinear_tf=True, analyzer="char_wb", ngram_range=(3, 4), min_df=2),
         ]
 
