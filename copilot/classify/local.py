@@ -145,9 +145,9 @@ class LocalClassifier:
             source="local",
             model=f"{FEATURE_VERSION}:{self.model.digest}",
         )
-        return fill_facts(result, reply, self._evidence(reply, label))
+        return fill_facts(result, reply, self.evidence(reply, label))
 
-    def _evidence(self, reply: Reply, label: Label) -> str | None:
+    def evidence(self, reply: Reply, label: Label) -> str | None:
         """The sentence of the new text whose words push hardest towards the label."""
         candidates = [s for s in sentences(strip_reply(reply.text))[:12] if s in reply.text]
         if not candidates:
