@@ -39,7 +39,8 @@ def _llm(settings: Settings, store: Store | None, fallback: Classifier) -> Class
     from copilot.classify.prompts import load_prompt
     from copilot.llm import make_chat_model
 
-    return LlmClassifier(make_chat_model(settings.llm), settings.llm, load_prompt(), fallback, store)
+    return LlmClassifier(make_chat_model(settings.llm), settings.llm, load_prompt(), fallback, store,
+                         review_threshold=settings.classifier.review_threshold)  # fmt: skip
 
 
 __all__ = ["MODES", "build_classifier"]

@@ -12,7 +12,6 @@ from copilot.classify.extract import (
 from copilot.classify.gates import auto_reply_kind
 from copilot.labels import Classification, Label, Reply
 
-
 _MAY_PROMISE = (Label.ACKNOWLEDGEMENT, Label.FRUSTRATION, Label.REQUEST, Label.DISPUTE)
 
 

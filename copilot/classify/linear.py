@@ -46,6 +46,10 @@ class LinearHead:
         """Class probabilities for one row given as column indices and values (no sparse matrix built)."""
         return self._calibrate((vals @ self.by_feature[cols] + self.bias)[np.newaxis, :])[0]
 
+    def calibrate(self, decision: np.ndarray) -> np.ndarray:
+        """Probabilities from one row's raw decision values (as laid out in `by_feature`)."""
+        return self._calibrate(decision[np.newaxis, :])[0]
+
     def _calibrate(self, decision: np.ndarray) -> np.ndarray:
         folds = self.slope.shape[0]
         decision = decision.reshape(decision.shape[0], folds, -1)  # rows x folds x outputs
@@ -57,3 +61,11 @@ class LinearHead:
             uniform = np.full_like(calibrated, 1.0 / calibrated.shape[2])
             proba = np.divide(calibrated, total, out=uniform, where=total != 0)
         return proba.mean(axis=1)
+
+
+def stack(heads: list[LinearHead]) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Several heads over the same features side by side, so one gather and one product serve them all."""
+    weights = np.ascontiguousarray(np.hstack([h.by_feature for h in heads]))
+    bias = np.concatenate([h.bias for h in heads])
+    splits = list(np.cumsum([h.bias.shape[0] for h in heads])[:-1])
+    return weights, bias, splits

@@ -57,8 +57,10 @@ class LlmClassifier:
         fallback: Classifier,
         store: Store | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        review_threshold: float = 0.0,
     ):
         self.settings = settings
+        self.review_threshold = review_threshold
         self.prompt = prompt
         self.fallback = fallback
         self.store = store
@@ -145,6 +147,11 @@ class LlmClassifier:
                                                "needs_review": True, "frustrated": local.frustrated})  # fmt: skip
         # The evidence must be the customer's own words; anything else (an invented or leaked quote) is dropped.
         evidence = answer.evidence if answer.evidence and answer.evidence in reply.text else None
+        picker = getattr(self.fallback, "evidence", None)
+        if evidence is None and callable(picker):
+            evidence = picker(reply, result.label)  # the local model's best sentence for the label
+        if result.confidence < self.review_threshold:
+            result = result.model_copy(update={"needs_review": True})
         return fill_facts(result.model_copy(update={"evidence": None}), reply, evidence)
 
     def _log(self, tokens_in: int, tokens_out: int, latency_ms: float, outcome: str, error: str | None = None) -> None:

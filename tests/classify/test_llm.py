@@ -50,6 +50,12 @@ def test_structured_answer_becomes_a_classification(store, local):
     assert "promise_to_pay" in system and "<email>" in user
 
 
+def test_unsure_llm_answer_is_marked_for_review(store, local):
+    unsure = tool_answer({**ANSWER, "confidence": 0.3})
+    clf = LlmClassifier(ScriptedChatModel(script=[unsure]), settings(), load_prompt(), local, store, review_threshold=0.45)
+    assert clf.classify(PROMISE).needs_review
+
+
 def test_missing_facts_are_filled_offline(store, local):
     clf, _ = make([tool_answer({"label": "promise_to_pay", "frustrated": False, "confidence": 0.8})], store, local)
     assert clf.classify(PROMISE).promise_date == date(2026, 11, 20)
@@ -179,3 +185,11 @@ def test_build_classifier_modes(tmp_path, store):
                       llm={"api_key": "sk-test", "base_url": "http://127.0.0.1:9/v1"})  # fmt: skip
     assert build_classifier(online, store, "llm").name == "llm"
     assert build_classifier(online, store, "auto").llm is not None
+
+
+def test_invented_evidence_is_replaced_by_a_quote_from_the_reply(store, local):
+    reply = Reply(text="Hi Dana,\nThanks for the note.\nWe will pay the invoice on Friday.\nBest, Sam", sent_at=date(2026, 11, 16))
+    made_up = tool_answer({**ANSWER, "evidence": "We promise to pay everything today."})
+    clf, _ = make([made_up], store, local)
+    result = clf.classify(reply)
+    assert result.evidence in reply.text and "Friday" in result.evidence

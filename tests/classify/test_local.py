@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from copilot.classify import local as local_module
-from copilot.classify.local import LocalClassifier, load_model, load_training_rows, model_input, train
+from copilot.classify.local import LocalClassifier, load_model
+from copilot.classify.training import load_training_rows, model_input, train
 from copilot.errors import ClassifierError
 from copilot.evaluation.dataset import load_dataset
 from copilot.labels import Label, Reply
@@ -97,9 +98,16 @@ def test_quality_on_the_test_split_holds(local):
     assert f1_score([i.label.value for i in items], predicted, average="macro") >= 0.65
 
 
+def _small_train_file(tmp_path: Path) -> Path:
+    """Every other reply of the train split: enough for every label, quicker to fit."""
+    lines = (datasets_dir() / "train.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    path = tmp_path / "train.jsonl"
+    path.write_text("".join(lines[::2]), encoding="utf-8")
+    return path
+
+
 def test_model_is_cached_on_disk_and_reused(tmp_path, monkeypatch):
-    train_file = tmp_path / "train.jsonl"
-    train_file.write_bytes((datasets_dir() / "train.jsonl").read_bytes())
+    train_file = _small_train_file(tmp_path)
     cache = tmp_path / "cache" / "model.pkl"
     local_module._MEMO.clear()  # the session's model has the same digest
     first = load_model(train_file, cache_path=cache)
@@ -115,8 +123,7 @@ def test_model_is_cached_on_disk_and_reused(tmp_path, monkeypatch):
 
 
 def test_stale_or_corrupt_cache_is_replaced(tmp_path):
-    train_file = tmp_path / "train.jsonl"
-    train_file.write_bytes((datasets_dir() / "train.jsonl").read_bytes())
+    train_file = _small_train_file(tmp_path)
     cache = tmp_path / "model.pkl"
     cache.write_bytes(b"not a pickle")
     local_module._MEMO.clear()
@@ -127,3 +134,17 @@ def test_stale_or_corrupt_cache_is_replaced(tmp_path):
 def test_missing_training_data_is_a_clear_error(tmp_path: Path):
     with pytest.raises(ClassifierError, match="train.*does not exist"):
         load_model(tmp_path / "nope.jsonl", cache_path=tmp_path / "m.pkl")
+
+
+def test_confidence_is_calibrated_on_held_out_replies(local):
+    """Expected calibration error over the test split: confidence should match how often the label is right."""
+    items = load_dataset(datasets_dir() / "test.jsonl")
+    conf, right = [], []
+    for item in items:
+        scored = local.score(item.to_reply())
+        conf.append(scored.confidence)
+        right.append(scored.label is item.label or scored.label in item.alternates)
+    conf_arr, right_arr = np.array(conf), np.array(right)
+    bins = np.minimum((conf_arr * 5).astype(int), 4)
+    ece = sum(abs(right_arr[bins == b].mean() - conf_arr[bins == b].mean()) * (bins == b).sum() for b in set(bins)) / len(items)
+    assert ece < 0.12

@@ -1,0 +1,167 @@
+"""Training the offline model: three views of each reply, one calibrated linear model per view.
+
+The views are multilingual cue groups, word 1-2-grams and character 3-4-grams. Their probabilities are
+averaged and sharpened by one temperature fitted out of fold; the frustrated flag gets its own models and a
+threshold chosen for escalation recall. Trained models are reduced to numpy (`LinearHead`) for speed.
+"""
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.svm import LinearSVC
+
+from copilot.classify.clean import body_for_model
+from copilot.classify.cues import CueFeatures, cue_vector
+from copilot.classify.linear import LinearHead
+from copilot.errors import ClassifierError
+from copilot.labels import Label
+
+WORD = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
+MIN_ESCALATION_RECALL = 0.96  # the frustrated threshold is the highest that keeps this recall out of fold
+
+
+def model_input(subject: str, text: str) -> str:
+    """What the model reads: the subject and the reply body without quotes, greeting or sign-off."""
+    return f"{subject or ''}\n{body_for_model(text)}"
+
+
+class Features:
+    """Three views of a reply: multilingual cue groups, word 1-2-grams and character 3-4-grams.
+
+    Each view gets its own calibrated model and their probabilities are averaged. Stacked into one model,
+    the many n-gram columns drown the few cue columns and it learns the training phrasing instead of intent.
+    """
+
+    def __init__(self) -> None:
+        self.parts = [
+            CueFeatures(1.0),
+            TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=2),  # a word seen once is usually a name
+            TfidfVectorizer(sublinear_tf=True, analyzer="char_wb", ngram_range=(3, 4), min_df=2),
+        ]
+
+    def fit_transform(self, texts: list[str]) -> list[sparse.csr_matrix]:
+        blocks = [sparse.csr_matrix(p.fit_transform(texts)) for p in self.parts]
+        self._tfidf = [(p.build_analyzer(), p.vocabulary_, p.idf_) for p in self.parts[1:]]
+        return blocks
+
+    def transform(self, texts: list[str]) -> list[sparse.csr_matrix]:
+        return [sparse.csr_matrix(p.transform(texts)) for p in self.parts]
+
+    def rows(self, text: str) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per view, the column indices and values of one text's row, built directly.
+
+        scikit-learn's transform validates and converts on every call, which costs more than the maths
+        for a single reply; this keeps the same arithmetic (sublinear tf, idf, l2 norm).
+        """
+        cues = np.asarray(cue_vector(text)) * self.parts[0].weight
+        nonzero = np.flatnonzero(cues)
+        out = [(nonzero, cues[nonzero])]
+        for analyze, vocabulary, idf in self._tfidf:
+            counts = Counter(analyze(text))
+            known = counts.keys() & vocabulary.keys()  # set intersection runs in C
+            if not known:
+                out.append((np.zeros(0, dtype=np.int64), np.zeros(0)))
+                continue
+            idx = np.array([vocabulary[t] for t in known], dtype=np.int64)
+            tf = np.array([counts[t] for t in known], dtype=np.float64)
+            weights = (np.log(tf) + 1.0) * idf[idx]
+            weights /= np.sqrt(weights @ weights)
+            order = np.argsort(idx)
+            out.append((idx[order], weights[order]))
+        return out
+
+
+def _calibrated() -> CalibratedClassifierCV:
+    # Sigmoid calibration over 5 folds: with a few hundred replies isotonic would overfit the probabilities.
+    return CalibratedClassifierCV(LinearSVC(C=1.0, class_weight="balanced"), method="sigmoid", cv=5)
+
+
+@dataclass
+class TrainedModel:
+    vectorizer: Features
+    labels: list[LinearHead]  # one per view, probabilities averaged
+    frustrated: list[LinearHead]
+    frustrated_threshold: float
+    word_weights: dict[str, dict[str, float]]  # label -> word -> weight, averaged over folds, for evidence
+    classes: list[str]
+    digest: str
+    temperature: float = 1.0  # applied to the averaged label probabilities
+
+
+@dataclass(frozen=True)
+class TrainingRow:
+    subject: str
+    text: str
+    label: str
+    frustrated: bool
+
+
+def load_training_rows(path: Path) -> list[TrainingRow]:
+    """The labelled replies of a train split, validated by the evaluation loader."""
+    from copilot.evaluation.dataset import load_dataset
+
+    return [TrainingRow(r.subject, r.text, r.label.value, r.frustrated or r.label is Label.FRUSTRATION) for r in load_dataset(path)]
+
+
+def _folds() -> StratifiedKFold:
+    return StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
+
+
+def sharpen(probabilities: np.ndarray, temperature: float) -> np.ndarray:
+    """Temperature scaling of probabilities: p^(1/T), renormalised."""
+    scaled = np.power(np.clip(probabilities, 1e-12, 1.0), 1.0 / temperature)
+    return scaled / scaled.sum(axis=-1, keepdims=True)
+
+
+def _temperature(probabilities: np.ndarray, truth: np.ndarray) -> float:
+    """The temperature that minimises the log loss of out-of-fold predictions."""
+    grid = np.arange(0.2, 2.01, 0.05)
+    losses = [-np.log(sharpen(probabilities, t)[np.arange(len(truth)), truth]).mean() for t in grid]
+    return float(grid[int(np.argmin(losses))])
+
+
+def _threshold(probabilities: np.ndarray, truth: np.ndarray) -> float:
+    for candidate in np.arange(0.7, 0.1, -0.025):
+        if truth.sum() == 0 or (probabilities[truth] >= candidate).mean() >= MIN_ESCALATION_RECALL:
+            return float(candidate)
+    return 0.1
+
+
+def train(rows: list[TrainingRow], digest: str = "") -> TrainedModel:
+    """Fit the label model and the frustrated model on labelled rows."""
+    counts = Counter(r.label for r in rows)
+    if len(counts) < 2:
+        raise ClassifierError("the training set needs replies of at least two labels")
+    thin = sorted(label for label, n in counts.items() if n < 5)
+    if thin or sum(r.frustrated for r in rows) < 5:
+        raise ClassifierError(f"the training set needs at least 5 replies per label and 5 frustrated ones; too few: {', '.join(thin) or 'frustrated'}")
+    texts = [model_input(r.subject, r.text) for r in rows]
+    y = np.array([r.label for r in rows])
+    frustrated = np.array([r.frustrated for r in rows])
+    vectorizer = Features()
+    blocks = vectorizer.fit_transform(texts)
+    label_models = [_calibrated().fit(X, y) for X in blocks]
+    classes = label_models[0].classes_
+    # Averaging three calibrated views blunts the probabilities; one temperature, fitted out of fold, restores them.
+    oof_labels = np.mean([cross_val_predict(_calibrated(), X, y, cv=_folds(), method="predict_proba") for X in blocks], axis=0)
+    temperature = _temperature(oof_labels, np.searchsorted(classes, y))
+    frustrated_models = [_calibrated().fit(X, frustrated) for X in blocks]
+    oof = np.mean([cross_val_predict(_calibrated(), X, frustrated, cv=_folds(), method="predict_proba")[:, 1] for X in blocks], axis=0)
+    words = label_models[1]
+    weights = np.mean([c.estimator.coef_ for c in words.calibrated_classifiers_], axis=0)
+    vocabulary = vectorizer.parts[1].vocabulary_
+    word_weights = {
+        label: {term: float(weights[row, col]) for term, col in vocabulary.items() if " " not in term and weights[row, col] > 0}
+        for row, label in enumerate(words.classes_)
+    }
+    return TrainedModel(
+        vectorizer, [LinearHead.from_calibrated(m) for m in label_models], [LinearHead.from_calibrated(m) for m in frustrated_models],
+        _threshold(oof, frustrated), word_weights, list(words.classes_), digest, temperature,
+    )  # fmt: skip
