@@ -1,7 +1,6 @@
 """Run any Classifier over a labelled set, timing each reply, and build the run record `--compare` reads."""
 
 import hashlib
-import importlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -40,19 +39,15 @@ class Resolved:
 def resolve_classifier(mode: str, settings_factory: Callable[[], Settings], store_factory: Callable[[], Store]) -> Resolved:
     """The classifier behind `--classifier`.
 
-    `keyword` is the built-in baseline. Other modes go through `copilot.classify.build_classifier`;
-    a build without it scores the baseline instead and says so in the notes.
+    `keyword` is the built-in baseline; other modes go through `copilot.classify.build_classifier`.
     """
+    from copilot import classify
     from copilot.classify.keyword import KeywordClassifier
 
     if mode == "keyword":
         return Resolved(KeywordClassifier())
-    build = getattr(importlib.import_module("copilot.classify"), "build_classifier", None)
-    if build is None:
-        note = f"the {mode!r} classifier is not part of this build yet; scored the keyword baseline instead"
-        return Resolved(KeywordClassifier(), notes=[note])
     store = store_factory()
-    return Resolved(build(settings_factory(), store, mode), store)
+    return Resolved(classify.build_classifier(settings_factory(), store, mode), store)
 
 
 def _usage_snapshot(classifier: Classifier, store: Store | None) -> dict[str, float] | None:

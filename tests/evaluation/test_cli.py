@@ -64,14 +64,6 @@ def test_options_may_come_before_the_dataset():
     assert _eval("run", str(SMALL), "--no-progress").exit_code == 0  # the explicit name works too
 
 
-def test_configured_mode_without_a_built_classifier_says_so(monkeypatch):
-    monkeypatch.delattr(copilot.classify, "build_classifier", raising=False)
-    result = _eval(str(SMALL), "--no-progress", "--json")
-    assert result.exit_code == 0
-    assert "note: the 'auto' classifier is not part of this build yet" in result.stderr
-    assert json.loads(result.stdout)["notes"] == ["the 'auto' classifier is not part of this build yet; scored the keyword baseline instead"]
-
-
 def test_gates_on_a_scoring_run():
     # The keyword baseline, whose accuracy on the small set is known to be under 1: this tests the gates.
     assert _eval(str(SMALL), "--classifier", "keyword", "--no-progress", "--fail-under", "accuracy=0.01").exit_code == 0

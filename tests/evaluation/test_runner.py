@@ -77,13 +77,6 @@ def test_keyword_mode_needs_no_settings_or_store():
     assert resolved.classifier.name == "keyword" and resolved.notes == [] and resolved.store is None
 
 
-def test_other_modes_fall_back_to_the_baseline_with_a_note(monkeypatch):
-    monkeypatch.delattr(copilot.classify, "build_classifier", raising=False)
-    resolved = resolve_classifier("llm", dict, dict)
-    assert resolved.classifier.name == "keyword"
-    assert resolved.notes == ["the 'llm' classifier is not part of this build yet; scored the keyword baseline instead"]
-
-
 def test_other_modes_go_through_build_classifier(monkeypatch, replay):
     calls = []
     monkeypatch.setattr(copilot.classify, "build_classifier", lambda s, st, m: calls.append((s, st, m)) or replay, raising=False)
