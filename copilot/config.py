@@ -107,7 +107,6 @@ class WebSettings(BaseModel):
 class AlertSettings(BaseModel):
     webhook_url: SecretStr | None = None  # Slack-compatible incoming webhook; the URL itself is a credential
     collector_email: str | None = None  # where collector alerts (bounces) go; defaults to smtp.from_address
-    dedupe_hours: int = Field(24, ge=0)
     max_attempts: int = Field(5, ge=1)
     retry_base_seconds: int = Field(60, ge=1)  # first retry after this long, doubling each time
     retry_max_seconds: int = Field(3600, ge=1)
