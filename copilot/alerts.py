@@ -197,7 +197,7 @@ def _email(alert: dict, settings: Settings) -> EmailMessage:
     msg["From"] = formataddr((settings.smtp.from_name, settings.smtp.from_address))
     msg["To"] = ", ".join(loads(alert["recipients_json"], []))
     msg["Subject"] = alert["subject"]
-    msg["Message-ID"] = new_message_id(settings.smtp.message_id_domain)
+    msg["Message-ID"] = new_message_id(settings.smtp)
     msg["Auto-Submitted"] = "auto-generated"  # keeps out-of-office robots from answering alerts
     msg.set_content(alert["body"])
     return msg

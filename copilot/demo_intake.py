@@ -15,7 +15,9 @@ from copilot.classify import build_classifier
 from copilot.policy import Policy
 from copilot.resources import demo_data_dir
 from copilot.store import Store, dumps
+from copilot.alerts import deliver_pending_alerts
 from copilot.routing import make_router
+from copilot.sender import FolderSender
 from copilot.triage import triage_pending
 
 
@@ -60,8 +62,11 @@ def triage_demo_mail(store: Store, policy: Policy, result: DemoResult) -> None:
     result.notes.append(f"mail: {triaged} replies classified by {classifier.name} and routed")
     statuses = Counter(r["status"] for r in store.db["messages"].rows_where("direction = 'inbound'", select="status"))
     result.notes.append("mail: " + ", ".join(f"{n} {status}" for status, n in sorted(statuses.items())))
+    # No SMTP server in the demo: alerts go to the offline outbox next to the database, as real mail would.
+    sent = deliver_pending_alerts(store, FolderSender(Path(result.db_path).parent / "outbox"), settings)
     open_rows = {t: store.db[t].count_where("status = 'open'") for t in ("disputes", "promises", "tasks")}
     bounces = store.db["contacts"].count_where("status = 'bouncing'")
     result.notes.append(f"routing: {open_rows['disputes']} dispute(s), {open_rows['promises']} promise(s), "
-                        f"{open_rows['tasks']} task(s) open; {store.db['alerts'].count} alert(s) raised; "
+                        f"{open_rows['tasks']} task(s) open; {store.db['alerts'].count} alert(s) raised, "
+                        f"{len(sent.sent)} delivered to the outbox folder; "
                         f"{bounces} contact(s) bouncing")  # fmt: skip

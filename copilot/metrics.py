@@ -153,7 +153,11 @@ def _recovery(ledger: _Ledger, start: date, as_of: date, policy: Policy) -> dict
     }
 
 
-def compute_metrics(store: Store, as_of: date, period_days: int = 30, policy: Policy | None = None) -> dict:
+# A quarter: the usual window for DSO and CEI, long enough that one month's billing pattern does not swing them.
+DEFAULT_PERIOD_DAYS = 90
+
+
+def compute_metrics(store: Store, as_of: date, period_days: int = DEFAULT_PERIOD_DAYS, policy: Policy | None = None) -> dict:
     """All collection metrics for the period ending on `as_of`, ready for JSON."""
     if period_days < 1:
         raise ValueError("period_days must be at least 1")

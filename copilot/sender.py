@@ -19,9 +19,9 @@ class Sender(Protocol):
     def send(self, message: EmailMessage) -> None: ...
 
 
-def new_message_id(domain: str | None) -> str:
-    """A fresh RFC 5322 Message-ID on our own domain."""
-    return make_msgid(domain=domain or "collector-copilot.invalid")
+def new_message_id(smtp: SmtpSettings) -> str:
+    """A fresh RFC 5322 Message-ID on our own domain (the setting, else the From address's domain)."""
+    return make_msgid(domain=smtp.message_id_domain or smtp.from_address.rpartition("@")[2] or "localhost")
 
 
 class SmtpSender:
@@ -58,7 +58,7 @@ class FolderSender:
 
     def send(self, message: EmailMessage) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        name = (message["Message-ID"] or new_message_id(None)).strip("<>").replace("/", "_")
+        name = (message["Message-ID"] or make_msgid()).strip("<>").replace("/", "_")
         try:
             (self.folder / f"{name}.eml").write_bytes(bytes(message))
         except OSError as exc:

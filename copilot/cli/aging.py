@@ -7,7 +7,7 @@ import click
 from copilot import clock
 from copilot.aging import aging_report
 from copilot.cli.app import App, main, pass_app
-from copilot.metrics import compute_metrics
+from copilot.metrics import DEFAULT_PERIOD_DAYS, compute_metrics
 from copilot.money import fmt
 
 
@@ -16,7 +16,7 @@ from copilot.money import fmt
 @click.option(
     "--period-days",
     type=click.IntRange(min=1),
-    default=30,
+    default=DEFAULT_PERIOD_DAYS,
     show_default=True,
     help="Length of the period that DSO, CEI and the other metrics cover.",
 )

@@ -75,10 +75,6 @@ def build_message(row: dict, settings: Settings) -> EmailMessage:
     return msg
 
 
-def _domain(settings: Settings) -> str:
-    return settings.smtp.message_id_domain or settings.smtp.from_address.rpartition("@")[2] or "localhost"
-
-
 def _audit_send(store: Store, row: dict, actor: str, channel: str, outcome: str, detail: str | None = None) -> None:
     store.audit(actor, "draft", row["id"], f"send_{outcome}", customer_id=row["customer_id"],
                 reason=detail, after={"channel": channel, "outcome": outcome, "message_id": row.get("message_id"),
@@ -88,7 +84,7 @@ def _audit_send(store: Store, row: dict, actor: str, channel: str, outcome: str,
 
 def _claim(store: Store, row: dict, actor: str, channel: str, settings: Settings) -> dict:
     """Atomically move the draft to `sending` with its Message-ID, committed before SMTP starts."""
-    message_id = row["message_id"] or new_message_id(_domain(settings))
+    message_id = row["message_id"] or new_message_id(settings.smtp)
     now = clock.now_iso()
     with store.transaction():
         cur = store.conn.execute(

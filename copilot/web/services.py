@@ -137,7 +137,7 @@ def complete_task(store: Store, customer_id: str, task_id: int, user: User) -> N
 
 
 # -- figures -------------------------------------------------------------------
-def collection_metrics(store: Store, as_of: date, policy: Policy, period_days: int = 30) -> tuple[dict, bool]:
+def collection_metrics(store: Store, as_of: date, policy: Policy, period_days: int = metrics.DEFAULT_PERIOD_DAYS) -> tuple[dict, bool]:
     """DSO and CEI per currency, PTP kept rate, disputes and alerts for the dashboard; and whether they are current.
 
     Computing them reads the whole ledger, so after a change the page shows the previous

@@ -99,10 +99,10 @@ def test_aging_json_carries_the_metrics(tmp_path, policy):
     db = tmp_path / "copilot.db"
     with Store.open(db) as store:
         _seed(store, policy, tmp_path)
-    result = CliRunner().invoke(main, ["--db", str(db), "--today", "2026-11-30", "aging", "--json"])
+    result = CliRunner().invoke(main, ["--db", str(db), "--today", "2026-11-30", "aging", "--json", "--period-days", "30"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["as_of"] == "2026-11-30" and len(report["buckets"]) == 4
     assert report["metrics"]["cei_percent"] == {"USD": "50.0"}
-    text = CliRunner().invoke(main, ["--db", str(db), "--today", "2026-11-30", "aging"]).output
+    text = CliRunner().invoke(main, ["--db", str(db), "--today", "2026-11-30", "aging", "--period-days", "30"]).output
     assert "DSO: USD 52.5 days" in text and "kept rate 50%" in text and "Open disputes: 2" in text
