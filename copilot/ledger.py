@@ -25,7 +25,7 @@ from copilot.ledger_csv import (  # noqa: F401  (the column lists are part of th
     validate_rows,
 )
 from copilot.policy import Policy
-from copilot.store import Store
+from copilot.store import Store, dumps
 
 ProgressFn = Callable[[int], None]
 
@@ -106,9 +106,13 @@ def _upsert_customer(store: Store, inv: InvoiceRow, segment: str, now: str, acto
         "segment": segment,
         "arr": None if inv.arr is None else str(inv.arr),
         "account_owner_email": inv.account_owner_email,
+        "account_team_emails": None if inv.account_team_emails is None else dumps(inv.account_team_emails),
+        "risky": None if inv.risky is None else int(inv.risky),
     }
     existing = next(table.rows_where("id = ?", [inv.customer_id]), None)
     if existing is None:
+        defaults = {"account_team_emails": "[]", "risky": 0}
+        row = {k: defaults[k] if v is None and k in defaults else v for k, v in row.items()}
         table.insert({**row, "created_at": now, "updated_at": now})
         store.audit(actor, "customer", inv.customer_id, "created", after=row, customer_id=inv.customer_id)
         return

@@ -21,7 +21,7 @@ from copilot.money import check_currency, parse_amount
 INVOICE_COLUMNS = (
     "customer_id", "customer_name", "segment", "arr", "account_owner_email", "billing_emails",
     "invoice_number", "issue_date", "due_date", "amount", "currency", "open_balance", "status",
-    "payment_link", "po_number",
+    "payment_link", "po_number", "account_team_emails", "risky",
 )  # fmt: skip
 INVOICE_REQUIRED = ("customer_id", "customer_name", "invoice_number", "due_date", "amount", "currency")
 PAYMENT_COLUMNS = ("payment_id", "invoice_number", "customer_id", "amount", "currency", "paid_on", "method", "reference")
@@ -59,6 +59,8 @@ class InvoiceRow(_Row):
     arr: Decimal | None = None
     account_owner_email: str | None = None
     billing_emails: list[str] = []
+    account_team_emails: list[str] | None = None
+    risky: bool | None = None
     invoice_number: str
     issue_date: date | None = None
     due_date: date
@@ -79,16 +81,21 @@ class InvoiceRow(_Row):
     def _currency(cls, value: Any) -> str:
         return check_currency(str(value or ""))
 
-    @field_validator("billing_emails", mode="before")
+    @field_validator("billing_emails", "account_team_emails", mode="before")
     @classmethod
-    def _emails(cls, value: Any) -> list[str]:
+    def _emails(cls, value: Any) -> list[str] | None:
         if value is None:
-            return []
+            return None
         emails = [e.strip().lower() for e in str(value).replace(",", ";").split(";") if e.strip()]
         bad = [e for e in emails if not _is_email(e)]
         if bad:
             raise ValueError(f"{bad[0]!r} is not an email address")
         return emails
+
+    @field_validator("billing_emails", mode="after")
+    @classmethod
+    def _no_billing(cls, value: list[str] | None) -> list[str]:
+        return value or []
 
     @field_validator("account_owner_email", mode="before")
     @classmethod

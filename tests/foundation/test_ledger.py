@@ -161,3 +161,25 @@ def test_csv_format_is_documented():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     for column in ledger.INVOICE_COLUMNS + ledger.PAYMENT_COLUMNS:
         assert f"`{column}`" in readme, column
+
+
+def test_account_team_and_risk_flag(store, policy, tmp_path):
+    path = tmp_path / "inv.csv"
+    header = HEADER.rstrip("\n") + ",account_team_emails,risky\n"
+    path.write_text(header + GOOD.rstrip("\n") + ",csm@ourco.example; vp@ourco.example,yes\n")
+    ledger.import_invoices(store, path, policy)
+    customer = store.db["customers"].get("C-1")
+    assert customer["account_team_emails"] == '["csm@ourco.example", "vp@ourco.example"]'
+    assert customer["risky"] == 1
+    path.write_text(HEADER + GOOD)  # a file without the columns leaves them as they were
+    ledger.import_invoices(store, path, policy)
+    assert store.db["customers"].get("C-1")["risky"] == 1
+
+
+@pytest.mark.parametrize(("team", "risky", "reason"), [("not-an-email", "", "'not-an-email' is not an email address"),
+                                                       ("", "maybe", "risky")])  # fmt: skip
+def test_bad_team_or_risk_values(store, policy, tmp_path, team, risky, reason):
+    path = tmp_path / "inv.csv"
+    path.write_text(HEADER.rstrip("\n") + ",account_team_emails,risky\n" + GOOD.rstrip("\n") + f",{team},{risky}\n")
+    with pytest.raises(ImportRejected, match=reason):
+        ledger.import_invoices(store, path, policy)
