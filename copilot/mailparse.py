@@ -11,10 +11,11 @@ import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from email import policy
+
 from email.errors import HeaderParseError
 from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
+from email.policy import EmailPolicy, linesep_splitter
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from functools import lru_cache
 
@@ -40,6 +41,22 @@ class ParseLimits:
     max_parts: int = 500
     max_text_chars: int = 200_000  # of the full text kept
     max_reply_input_chars: int = 50_000  # reply splitting is regex-heavy; feed it a bounded prefix
+
+
+class _PlainHeaders(EmailPolicy):
+    """policy.default, except that a header read back is its unfolded text, not a parsed header object.
+
+    Building the structured header objects (each Content-Type the parser and the MIME walk look at)
+    cost about three quarters of all parsing time, and intake decodes the headers it uses itself.
+    """
+
+    def header_fetch_parse(self, name: str, value: str) -> str:  # type: ignore[override]
+        if hasattr(value, "name"):
+            return value
+        return "".join(linesep_splitter.split(value))
+
+
+PARSE_POLICY = _PlainHeaders()
 
 
 @dataclass
@@ -89,7 +106,7 @@ def parse_message(raw: bytes, limits: ParseLimits | None = None) -> ParsedMessag
     if not raw.strip():
         raise ParseError("message is empty (no headers and no body)")
     try:
-        msg = email.message_from_bytes(bytes(raw), policy=policy.default)
+        msg = email.message_from_bytes(bytes(raw), policy=PARSE_POLICY)
     except RecursionError:
         raise ParseError("MIME structure is nested too deeply to parse") from None
     if not msg.keys():
@@ -234,7 +251,8 @@ def _filename(part: Message) -> str | None:
         name = part.get_filename()
     except (ValueError, TypeError, LookupError):
         name = None
-    return str(name)[:255] if name else None
+    # Plain headers leave RFC 2047 encoded words in a filename; decode them as the other headers are.
+    return decode_header_value(name)[:255] if name else None
 
 
 def _attachment(part: Message, ctype: str, filename: str | None, limits: ParseLimits) -> Attachment:
@@ -296,5 +314,9 @@ def reply_text(text: str) -> str:
 def _reply_patterns() -> dict:
     # mail-parser-reply compiles its multi-language patterns per message; compile them once.
     probe = ReplyText(text="", languages=list(REPLY_LANGUAGES))
-    return {"_header_regex": probe.HEADER_REGEX, "_disclaimers_regex": probe.DISCLAIMERS_REGEX,
+    # Every alternative of the reply-header pattern starts at a line start or a newline, but the
+    # regex engine tries all of them at every character. A leading lookahead rejects the other
+    # positions at once: the same matches and groups, about a quarter of the time.
+    headers = re.compile(r"(?=^|\n)(?:" + probe.HEADER_REGEX.pattern + ")", probe.HEADER_REGEX.flags)
+    return {"_header_regex": headers, "_disclaimers_regex": probe.DISCLAIMERS_REGEX,
             "_signature_regex": probe.SIGNATURE_REGEX}  # fmt: skip
