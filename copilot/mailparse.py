@@ -327,9 +327,15 @@ def reply_text(text: str) -> str:
 def _reply_patterns() -> dict:
     # mail-parser-reply compiles its multi-language patterns per message; compile them once.
     probe = ReplyText(text="", languages=list(REPLY_LANGUAGES))
-    # Every alternative of the reply-header pattern starts at a line start or a newline, but the
-    # regex engine tries all of them at every character. A leading lookahead rejects the other
-    # positions at once: the same matches and groups, about a quarter of the time.
-    headers = re.compile(r"(?=^|\n)(?:" + probe.HEADER_REGEX.pattern + ")", probe.HEADER_REGEX.flags)
-    return {"_header_regex": headers, "_disclaimers_regex": probe.DISCLAIMERS_REGEX,
-            "_signature_regex": probe.SIGNATURE_REGEX}  # fmt: skip
+    # Each of these patterns can only match where its lookahead holds (the header alternatives start
+    # at a line start or newline, disclaimers at a sentence start, signatures at a line start or
+    # whitespace), but the regex engine tries every alternative at every character. The leading
+    # lookahead rejects the other positions at once: the same matches and groups on every sample
+    # and labelled reply, in about a third of the time.
+    return {"_header_regex": _anchored(r"(?=^|\n)", probe.HEADER_REGEX),
+            "_disclaimers_regex": _anchored(r"(?=[\n\r.!?]|^)", probe.DISCLAIMERS_REGEX),
+            "_signature_regex": _anchored(r"(?=\s|^)", probe.SIGNATURE_REGEX)}  # fmt: skip
+
+
+def _anchored(lookahead: str, pattern: re.Pattern) -> re.Pattern:
+    return re.compile(lookahead + "(?:" + pattern.pattern + ")", pattern.flags)
