@@ -7,11 +7,12 @@ from copilot.store import Store, dumps, loads
 
 def save_classification(store: Store, message_id: int, result: Classification, actor: str, reason: str | None = None) -> int:
     """Make `result` the message's current classification, keep the old one, and audit the change."""
-    table = store.db["classifications"]
+    # Plain SQL throughout: triage saves one of these per reply, and sqlite-utils' insert, update
+    # and get each re-read the table schema first.
     with store.transaction():
         previous = current_classification(store, message_id)
         if previous is not None:
-            table.update(previous["id"], {"is_current": 0})
+            store.conn.execute("update classifications set is_current = 0 where id = ?", [previous["id"]])
         row = {
             "message_id": message_id,
             "label": result.label.value,
@@ -33,20 +34,22 @@ def save_classification(store: Store, message_id: int, result: Classification, a
             "created_by": actor,
             "created_at": clock.now_iso(),
         }
-        pk = table.insert(row).last_pk
-        msg = store.db["messages"].get(message_id)
+        pk = store.insert("classifications", row)
+        owner = store.conn.execute("select customer_id from messages where id = ?", [message_id]).fetchone()
         store.audit(
             actor, "message", message_id, "classified" if previous is None else "reclassified",
             reason=reason or f"{result.source} said {result.label.value} ({result.confidence:.2f})",
             before=None if previous is None else {"label": previous["label"], "frustrated": bool(previous["frustrated"])},
             after={"label": result.label.value, "frustrated": result.frustrated, "confidence": result.confidence},
-            customer_id=msg.get("customer_id"),
+            customer_id=owner[0] if owner else None,
         )  # fmt: skip
     return pk
 
 
 def current_classification(store: Store, message_id: int) -> dict | None:
-    return next(store.db["classifications"].rows_where("message_id = ? and is_current = 1", [message_id]), None)
+    cursor = store.conn.execute("select * from classifications where message_id = ? and is_current = 1", [message_id])
+    row = cursor.fetchone()
+    return None if row is None else dict(zip([d[0] for d in cursor.description], row))
 
 
 def to_model(row: dict) -> Classification:

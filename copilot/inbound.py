@@ -71,7 +71,7 @@ def store_inbound(ctx: IntakeContext, raw: bytes, loc: Location) -> Outcome:
     match = match_message(ctx.store, facts, ctx.ours)
     status = "pending" if match.matched else "unmatched"
     row = _message_row(parsed, loc, key, auto, match, status)
-    msg_id = _insert(ctx.store, "messages", row)
+    msg_id = ctx.store.insert("messages", row)
     _keep_attachments(ctx, parsed, msg_id)
     ctx.store.audit(
         ctx.actor, "message", msg_id, "received",
@@ -121,20 +121,14 @@ def _message_row(parsed: ParsedMessage, loc: Location, key: str, auto: AutoReply
     }
 
 
-def _insert(store: Store, table: str, row: dict) -> int:
-    # Plain SQL on the hot path: sqlite-utils re-reads the table schema on every insert.
-    sql = f"insert into {table} ({', '.join(row)}) values ({', '.join('?' * len(row))})"
-    return store.conn.execute(sql, list(row.values())).lastrowid
-
-
 def _keep_attachments(ctx: IntakeContext, parsed: ParsedMessage, msg_id: int) -> None:
     rows = [
         {"message_id": msg_id, "filename": a.filename, "content_type": a.content_type, "size": a.size,
          "sha256": a.sha256, "content": a.content, "created_at": clock.now_iso()}
         for a in parsed.attachments if a.content is not None
     ]  # fmt: skip
-    if rows:
-        ctx.store.db["attachments"].insert_all(rows)
+    for row in rows:
+        ctx.store.insert("attachments", row)
 
 
 def record_bounce(ctx: IntakeContext, msg_id: int, auto: AutoReply, customer_id: str | None) -> None:

@@ -28,6 +28,7 @@ from copilot.store import Store
 log = logging.getLogger("copilot.intake")
 
 Connector = Callable[[], Mailbox]  # opens (connects and logs in) a fresh mailbox
+COMMIT_BATCH = 100  # messages per transaction where storing leaves the mailbox untouched
 
 
 @dataclass
@@ -98,10 +99,10 @@ def process_message(ctx: IntakeContext, mail: RawMail, loc: Location) -> Outcome
 
 def sync_folder(ctx: IntakeContext, mailbox: Mailbox, folder: str, stop: threading.Event | None = None,
                 lock: threading.Lock | None = None, stats: IntakeStats | None = None,
-                remark_last: bool = False) -> IntakeStats:  # fmt: skip
+                remark_last: bool = False, commit_batch: int = COMMIT_BATCH) -> IntakeStats:  # fmt: skip
     """Process everything in `folder` above the cursor; resynchronise when UIDVALIDITY changed.
 
-    Counts go into `stats` as they happen, so a caller keeps them when the connection drops midway.
+    Counts go into `stats` as each batch commits, so a caller keeps them when the connection drops midway.
     With `remark_last` (after a reconnect) the keyword/move is applied again to the cursor's
     message, which the lost connection may have stored without marking.
     """
@@ -125,21 +126,50 @@ def sync_folder(ctx: IntakeContext, mailbox: Mailbox, folder: str, stop: threadi
     if remark_last and last_uid and not _quarantined(ctx, Location(mailbox.name, folder, uidvalidity, last_uid)):
         mailbox.mark_processed(last_uid)  # idempotent: a keyword set twice, a UID already moved is ignored
     uids = mailbox.uids_after(last_uid)
-    for mail in mailbox.fetch(uids):
-        if stop is not None and stop.is_set():
-            break
-        with lock:
-            outcome = process_message(ctx, mail, Location(mailbox.name, folder, uidvalidity, mail.uid))
-        if outcome.kind == "stored":
-            stats.stored += 1
-            stats.unmatched += outcome.status == "unmatched"
-        elif outcome.kind == "duplicate":
-            stats.duplicates += 1
-        else:
-            stats.quarantined += 1
-        if outcome.kind != "quarantined":
-            mailbox.mark_processed(mail.uid)
+    # Where storing changes nothing in the mailbox, a whole batch commits at once: each message
+    # still gets its own savepoint and cursor step, so a poison message rolls back alone, and a
+    # crash before the commit only means the batch is fetched again (the dedupe key drops what a
+    # resync might repeat). A keyword or move must follow its own commit, so then it is one by one.
+    per_commit = commit_batch if not getattr(mailbox, "marks_processed", True) else 1
+    mails = iter(mailbox.fetch(uids))
+    dropped: Disconnected | None = None
+    finished = False
+    while not finished and dropped is None:
+        batch = IntakeStats()
+        marks: list[int] = []
+        with lock, ctx.store.transaction():
+            for _ in range(per_commit):
+                if stop is not None and stop.is_set():
+                    finished = True
+                    break
+                try:
+                    mail = next(mails, None)
+                except Disconnected as exc:  # keep what this batch stored; the caller reconnects
+                    dropped = exc
+                    break
+                if mail is None:
+                    finished = True
+                    break
+                outcome = process_message(ctx, mail, Location(mailbox.name, folder, uidvalidity, mail.uid))
+                _count(batch, outcome)
+                if outcome.kind != "quarantined":
+                    marks.append(mail.uid)
+        stats.add(batch)
+        for uid in marks:
+            mailbox.mark_processed(uid)
+    if dropped is not None:
+        raise dropped
     return stats
+
+
+def _count(stats: IntakeStats, outcome: Outcome) -> None:
+    if outcome.kind == "stored":
+        stats.stored += 1
+        stats.unmatched += outcome.status == "unmatched"
+    elif outcome.kind == "duplicate":
+        stats.duplicates += 1
+    else:
+        stats.quarantined += 1
 
 
 def _quarantined(ctx: IntakeContext, loc: Location) -> bool:

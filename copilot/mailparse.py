@@ -11,10 +11,11 @@ import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from email import policy
+
 from email.errors import HeaderParseError
 from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
+from email.policy import EmailPolicy, linesep_splitter
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from functools import lru_cache
 
@@ -40,6 +41,22 @@ class ParseLimits:
     max_parts: int = 500
     max_text_chars: int = 200_000  # of the full text kept
     max_reply_input_chars: int = 50_000  # reply splitting is regex-heavy; feed it a bounded prefix
+
+
+class _PlainHeaders(EmailPolicy):
+    """policy.default, except that a header read back is its unfolded text, not a parsed header object.
+
+    Building the structured header objects (each Content-Type the parser and the MIME walk look at)
+    cost about three quarters of all parsing time, and intake decodes the headers it uses itself.
+    """
+
+    def header_fetch_parse(self, name: str, value: str) -> str:  # type: ignore[override]
+        if hasattr(value, "name"):
+            return value
+        return "".join(linesep_splitter.split(value))
+
+
+PARSE_POLICY = _PlainHeaders()
 
 
 @dataclass
@@ -89,7 +106,7 @@ def parse_message(raw: bytes, limits: ParseLimits | None = None) -> ParsedMessag
     if not raw.strip():
         raise ParseError("message is empty (no headers and no body)")
     try:
-        msg = email.message_from_bytes(bytes(raw), policy=policy.default)
+        msg = email.message_from_bytes(bytes(raw), policy=PARSE_POLICY)
     except RecursionError:
         raise ParseError("MIME structure is nested too deeply to parse") from None
     if not msg.keys():
@@ -166,8 +183,18 @@ def _header_map(msg: Message, max_headers: int = 200, max_len: int = 2000) -> di
     return out
 
 
+# `Name <addr>`, `"Name" <addr>` or a bare address: by far the commonest From lines, and
+# email.utils.parseaddr spends ~0.1 ms on each. Anything else (groups, comments, quoted
+# specials, several addresses) goes to parseaddr.
+SIMPLE_ADDRESS = re.compile(r'\s*(?:"([^"\\]*)"|([^"<>,;:()@\\]*?))\s*<([^<>"\s,;:()\\@]+@[^<>"\s,;:()\\@]+)>\s*|\s*([^<>"\s,;:()\\@]+@[^<>"\s,;:()\\@]+)\s*')
+
+
 def _address(value: str) -> tuple[str | None, str | None]:
-    name, addr = parseaddr(value)
+    simple = SIMPLE_ADDRESS.fullmatch(value)
+    if simple:
+        name, addr = (simple.group(1) or simple.group(2) or ""), (simple.group(3) or simple.group(4))
+    else:
+        name, addr = parseaddr(value)
     addr = addr.strip().lower() if addr and "@" in addr else None
     return (name.strip() or None), addr
 
@@ -176,6 +203,9 @@ def _addresses(msg: Message, name: str) -> list[str]:
     values = [header(msg, name)]
     if not values[0]:
         return []
+    simple = SIMPLE_ADDRESS.fullmatch(values[0])
+    if simple:
+        return [(simple.group(3) or simple.group(4)).strip().lower()]
     return [a.strip().lower() for _, a in getaddresses(values) if a and "@" in a][:100]
 
 
@@ -234,7 +264,8 @@ def _filename(part: Message) -> str | None:
         name = part.get_filename()
     except (ValueError, TypeError, LookupError):
         name = None
-    return str(name)[:255] if name else None
+    # Plain headers leave RFC 2047 encoded words in a filename; decode them as the other headers are.
+    return decode_header_value(name)[:255] if name else None
 
 
 def _attachment(part: Message, ctype: str, filename: str | None, limits: ParseLimits) -> Attachment:
@@ -296,5 +327,15 @@ def reply_text(text: str) -> str:
 def _reply_patterns() -> dict:
     # mail-parser-reply compiles its multi-language patterns per message; compile them once.
     probe = ReplyText(text="", languages=list(REPLY_LANGUAGES))
-    return {"_header_regex": probe.HEADER_REGEX, "_disclaimers_regex": probe.DISCLAIMERS_REGEX,
-            "_signature_regex": probe.SIGNATURE_REGEX}  # fmt: skip
+    # Each of these patterns can only match where its lookahead holds (the header alternatives start
+    # at a line start or newline, disclaimers at a sentence start, signatures at a line start or
+    # whitespace), but the regex engine tries every alternative at every character. The leading
+    # lookahead rejects the other positions at once: the same matches and groups on every sample
+    # and labelled reply, in about a third of the time.
+    return {"_header_regex": _anchored(r"(?=^|\n)", probe.HEADER_REGEX),
+            "_disclaimers_regex": _anchored(r"(?=[\n\r.!?]|^)", probe.DISCLAIMERS_REGEX),
+            "_signature_regex": _anchored(r"(?=\s|^)", probe.SIGNATURE_REGEX)}  # fmt: skip
+
+
+def _anchored(lookahead: str, pattern: re.Pattern) -> re.Pattern:
+    return re.compile(lookahead + "(?:" + pattern.pattern + ")", pattern.flags)

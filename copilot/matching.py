@@ -21,6 +21,7 @@ FREEMAIL = frozenset({
 })  # fmt: skip
 TOKEN_RE = re.compile(r"[A-Z0-9][A-Z0-9/_.\-#]{2,40}")
 MAX_CANDIDATES = 500
+HAS_DIGIT = re.compile(r"[0-9]").search  # TOKEN_RE admits only ASCII digits
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def invoice_candidates(text: str) -> list[str]:
     seen: dict[str, None] = {}
     for token in TOKEN_RE.findall(text.upper()):
         token = token.rstrip("./-_#")
-        if any(ch.isdigit() for ch in token) and len(token) >= 3:
+        if len(token) >= 3 and HAS_DIGIT(token):
             seen.setdefault(token, None)
             if len(seen) >= MAX_CANDIDATES:
                 break

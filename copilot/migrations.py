@@ -460,3 +460,11 @@ def m130_intake_attachments(db: sqlite_utils.Database) -> None:
         foreign_keys=[("message_id", "messages", "id")],
     )  # fmt: skip
     db["attachments"].create_index(["message_id"])
+
+
+@migration
+def m131_intake_match_indexes(db: sqlite_utils.Database) -> None:
+    # Matching looks up every reply's invoice numbers and sender by these expressions; without
+    # an index on the expression itself each lookup scans the whole ledger.
+    db.execute("create index if not exists idx_invoices_upper_number on invoices (upper(number))")
+    db.execute("create index if not exists idx_contacts_lower_email on contacts (lower(email))")

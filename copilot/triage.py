@@ -39,27 +39,44 @@ def _day(value: str | None) -> date | None:
         return None
 
 
+TRIAGE_CHUNK = 200  # replies classified before their results are saved in one transaction
+
+
 def triage_pending(store: Store, classifier: Classifier, router: Router | None = None, actor: str = "triage") -> int:
-    """Classify every pending inbound message, mark it classified, then route it; returns how many were classified."""
-    ids = [r["id"] for r in store.db["messages"].rows_where("direction = 'inbound' and status = 'pending'", select="id", order_by="id")]
+    """Classify every pending inbound message, mark it classified, then route it; returns how many were classified.
+
+    Replies are read and their results saved a chunk at a time (one query, one transaction per
+    chunk); routing follows each chunk's commit, in message order.
+    """
     done = 0
-    for message_id in ids:
-        row = store.db["messages"].get(message_id)
-        try:
-            result = classifier.classify(reply_from_row(row))
-        except ClassifierError as exc:
-            # Leave it pending: the next run retries, and one bad reply does not stop the rest.
-            log.warning("message %s was not classified: %s", message_id, exc)
-            continue
+    after = 0
+    while True:
+        cursor = store.conn.execute(
+            "select * from messages where direction = 'inbound' and status = 'pending' and id > ? order by id limit ?",
+            [after, TRIAGE_CHUNK],
+        )
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, r)) for r in cursor.fetchall()]
+        if not rows:
+            return done
+        after = rows[-1]["id"]
+        results = []
+        for row in rows:
+            try:
+                results.append((row, classifier.classify(reply_from_row(row))))
+            except ClassifierError as exc:
+                # Leave it pending: the next run retries, and one bad reply does not stop the rest.
+                log.warning("message %s was not classified: %s", row["id"], exc)
         with store.transaction():
-            save_classification(store, message_id, result, actor)
-            store.db["messages"].update(message_id, {"status": "classified"})
-            store.audit(actor, "message", message_id, "status", reason=f"classified by {classifier.name}",
-                        before={"status": "pending"}, after={"status": "classified"}, customer_id=row["customer_id"])  # fmt: skip
-        done += 1
+            for row, result in results:
+                save_classification(store, row["id"], result, actor)
+                store.conn.execute("update messages set status = 'classified' where id = ?", [row["id"]])
+                store.audit(actor, "message", row["id"], "status", reason=f"classified by {classifier.name}",
+                            before={"status": "pending"}, after={"status": "classified"}, customer_id=row["customer_id"])  # fmt: skip
+        done += len(results)
         if router is not None:
-            router(store, message_id)
-    return done
+            for row, _ in results:
+                router(store, row["id"])
 
 
 def link_message_to_customer(store: Store, message_id: int, customer_id: str, actor: str,

@@ -25,6 +25,7 @@ class Mailbox(Protocol):
 
     name: str
     folders: Sequence[str]
+    marks_processed: bool  # whether mark_processed changes the mailbox (a keyword or a move is configured)
 
     def select(self, folder: str) -> int:
         """Open a folder and return its UIDVALIDITY."""

@@ -19,6 +19,7 @@ class FolderMailbox:
             raise MailboxError(f"mail folder {self.path} does not exist or is not a directory")
         self.name = name or f"folder:{self.path.name}"
         self.folders: Sequence[str] = ["INBOX"]
+        self.marks_processed = False
         self.poll_seconds = poll_seconds
         self._items: list[Path | str] = []
         self._maildir: stdlib_mailbox.Maildir | None = None

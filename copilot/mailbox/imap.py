@@ -39,7 +39,8 @@ class ImapMailbox:
         self.folders: Sequence[str] = list(settings.folders)
         self._client: IMAPClient | None = None
         self._folder: str | None = None
-        self._readonly = not (settings.processed_keyword or settings.processed_folder)
+        self.marks_processed = bool(settings.processed_keyword or settings.processed_folder)
+        self._readonly = not self.marks_processed
 
     # -- connection ---------------------------------------------------------
     def _connect(self) -> IMAPClient:

@@ -2,6 +2,7 @@
 
 import pytest
 
+from copilot import mailparse
 from copilot.errors import ParseError
 from copilot.mailparse import ParseLimits, parse_message
 from copilot.resources import demo_data_dir
@@ -97,3 +98,27 @@ def test_raw_hash_is_stable_and_distinct():
 def test_absurd_nesting_is_a_parse_error_not_a_crash():
     with pytest.raises(ParseError, match="nested too deeply"):
         parse_message(ms.deeply_nested(3000))
+
+
+QUOTED_SAMPLES = [
+    "Paid today.\n\nOn Mon, 9 Nov 2026 at 10:00, AR Team <ar@ourco.example> wrote:\n> Invoice INV-1 is overdue.",
+    "Wir zahlen morgen.\n\nAm 09.11.2026 um 10:00 schrieb AR Team <ar@ourco.example>:\n> Zahlungserinnerung",
+    "Nous payons vendredi.\n\nLe lun. 9 nov. 2026, AR <ar@ourco.example> a écrit :\n> Relance",
+    "Pagaremos el viernes.\n\nEl lun, 9 nov 2026, AR <ar@ourco.example> escribió:\n> Recordatorio",
+    "Will pay.\n\n-----Original Message-----\nFrom: AR\nSent: Monday\nTo: AP\nSubject: Reminder\n\nPlease pay.",
+    "Thanks!\n\nBest regards,\nJane Doe\nAccounts Payable\n\nThis e-mail and any attachments are confidential mail.",
+    "Sure.\n--\nJane\n\n________________________________\nFrom: AR\nSent: Monday\nbody",
+    "Sent from my iPhone",
+    "No quote, no signature, just: a time 10:30 and a list\n- one\n- two",
+]
+
+
+@pytest.mark.parametrize("text", QUOTED_SAMPLES)
+def test_anchored_reply_patterns_split_exactly_like_the_library(text):
+    from mailparser_reply.parser import EmailMessage as LibraryReply
+
+    reference = LibraryReply(text=text, languages=list(mailparse.REPLY_LANGUAGES)).read()
+    ours = LibraryReply(text=text, languages=list(mailparse.REPLY_LANGUAGES), **mailparse._reply_patterns()).read()
+    assert [(r.content, r.headers, r.signatures, r.disclaimers) for r in ours.replies] == [
+        (r.content, r.headers, r.signatures, r.disclaimers) for r in reference.replies
+    ]
