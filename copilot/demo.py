@@ -7,12 +7,24 @@ from pathlib import Path
 
 from copilot import clock, ledger
 from copilot.aging import AgingReport, aging_report
+from copilot.config import Settings, load_settings
 from copilot.policy import Policy
 from copilot.resources import demo_data_dir
 from copilot.store import Store
 
 # The sample data is written around this day; the demo runs as if it were today.
 DEMO_TODAY = date(2026, 11, 16)
+# The sample company's own mail identity. No SMTP host: demo mail only ever reaches the outbox folder.
+DEMO_SETTINGS: dict = {
+    "smtp": {"from_address": "ar@ourco.example", "from_name": "Our Co Accounts Receivable"},
+    "drafting": {"company_name": "Our Co", "collector_name": "Sam Rivera", "senior_name": "Alex Kim",
+                 "senior_title": "Head of Accounts Receivable"},
+}  # fmt: skip
+
+
+def demo_settings() -> Settings:
+    """The user's settings with the demo's mail identity, and never a real SMTP server."""
+    return load_settings(**DEMO_SETTINGS)
 
 Step = Callable[[Store, Policy, "DemoResult"], None]
 # Later features append their own demo steps (triage the sample mail, plan drafts, create users).

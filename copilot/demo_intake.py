@@ -4,20 +4,19 @@ from collections import Counter
 from pathlib import Path
 
 from copilot import clock
-from copilot.config import load_settings
-from copilot.demo import DemoResult, step
+from copilot.alerts import deliver_pending_alerts
+from copilot.classify import build_classifier
+from copilot.demo import DemoResult, demo_settings, step
 from copilot.inbound import IntakeContext, dedupe_key
 from copilot.intake import Poller, Source
 from copilot.mailbox.folder import FolderMailbox
 from copilot.mailparse import parse_message
 from copilot.matching import known_invoices, own_domains
-from copilot.classify import build_classifier
 from copilot.policy import Policy
 from copilot.resources import demo_data_dir
-from copilot.store import Store, dumps
-from copilot.alerts import deliver_pending_alerts
 from copilot.routing import make_router
 from copilot.sender import FolderSender
+from copilot.store import Store, dumps
 from copilot.triage import triage_pending
 
 
@@ -56,7 +55,7 @@ def triage_demo_mail(store: Store, policy: Policy, result: DemoResult) -> None:
     rules = Counter(r["match_rule"] or "unmatched" for r in store.db["messages"].rows_where("direction = 'inbound'"))
     result.notes.append(f"mail: {len(sent)} sent reminders recorded; {stats.stored} replies read from the sample mailbox")
     result.notes.append("mail: matched by " + ", ".join(f"{rule} {n}" for rule, n in sorted(rules.items())))
-    settings = load_settings()
+    settings = demo_settings()
     classifier = build_classifier(settings, store=store)
     triaged = triage_pending(store, classifier, make_router(policy, settings, actor="demo"), actor="demo")
     result.notes.append(f"mail: {triaged} replies classified by {classifier.name} and routed")

@@ -8,13 +8,13 @@ parsed goes to `quarantine` with its error instead, where collectors can see it.
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from email.parser import BytesHeaderParser
 from email import policy
+from email.parser import BytesHeaderParser
 
 from copilot import clock
 from copilot.alerts import AlertContent, create_alert
 from copilot.autoreply import AutoReply, detect
-from copilot.mailparse import ParseLimits, ParsedMessage, header, parse_message
+from copilot.mailparse import ParsedMessage, ParseLimits, header, parse_message
 from copilot.matching import Match, MatchInput, match_message
 from copilot.store import Store, dumps
 

@@ -40,7 +40,7 @@ class IntakeStats:
     reconnects: int = 0
     resyncs: int = 0
 
-    def add(self, other: "IntakeStats") -> None:
+    def add(self, other: IntakeStats) -> None:
         for name in self.__dataclass_fields__:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 

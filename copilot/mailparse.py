@@ -11,7 +11,6 @@ import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-
 from email.errors import HeaderParseError
 from email.header import decode_header, make_header
 from email.message import EmailMessage, Message

@@ -4,9 +4,21 @@ Each command lives in its own module and registers itself on `main` below.
 Errors from the library (`CopilotError`) become one-line messages here, at the edge.
 """
 
-from copilot.cli.app import main
 from copilot.cli import (  # noqa: F401  (each registers its commands)
-    aging, alerts, classify, demo, eval, ledger, plan, poll, policy, quarantine, serve, tick, users,
+    aging,
+    alerts,
+    classify,
+    demo,
+    eval,
+    ledger,
+    plan,
+    policy,
+    poll,
+    quarantine,
+    serve,
+    tick,
+    users,
 )
+from copilot.cli.app import main
 
 __all__ = ["main"]

@@ -23,9 +23,9 @@ from copilot.money import fmt
 @pass_app
 def aging(app: App, as_json: bool, period_days: int) -> None:
     """Show open receivables by aging bucket, with totals per currency, the action each needs, and metrics."""
-    app.settings  # pins the clock when COPILOT_TODAY is set
-    report = aging_report(app.store, app.policy, clock.today())
-    metrics = compute_metrics(app.store, clock.today(), period_days, app.policy)
+    as_of = app.settings.today or clock.today()
+    report = aging_report(app.store, app.policy, as_of)
+    metrics = compute_metrics(app.store, as_of, period_days, app.policy)
     if as_json:
         click.echo(json.dumps({**report.as_dict(), "metrics": metrics}, indent=2))
         return

@@ -7,7 +7,7 @@ import click
 from copilot import demo_intake  # noqa: F401  (registers the sample-mail step)
 from copilot.cli.app import App, main, pass_app
 from copilot.cli.serve import run_server
-from copilot.demo import DEMO_TODAY, run_demo
+from copilot.demo import DEMO_SETTINGS, DEMO_TODAY, run_demo
 from copilot.drafting import demo_step  # noqa: F401  (registers the drafting step)
 from copilot.money import fmt
 from copilot.web import demo as _web_demo  # noqa: F401  (registers the demo users step)
@@ -33,7 +33,7 @@ def demo(app: App, folder: Path, serve: bool, port: int | None) -> None:
             totals = ", ".join(fmt(v, c) for c, v in sorted(bucket.totals.items())) or "-"
             click.echo(f"  {bucket.name:<8} {bucket.count:>3} invoices  {totals}")
     if serve:
-        demo_app = App({**app.overrides, "db_path": Path(result.db_path), "today": result.today,
+        demo_app = App({**app.overrides, **DEMO_SETTINGS, "db_path": Path(result.db_path), "today": result.today,
                         "outbox_dir": folder / "outbox"})  # fmt: skip
         click.echo("Sign in with one of the logins above.")
         run_server(demo_app, None, port, demo=True)

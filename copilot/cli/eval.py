@@ -11,7 +11,7 @@ from copilot.errors import CopilotError
 from copilot.evaluation import compare as cmp
 from copilot.evaluation.console import format_comparison, format_run
 from copilot.evaluation.corrections import export_corrections
-from copilot.evaluation.dataset import atomic_write, load_dataset
+from copilot.evaluation.dataset import load_dataset
 from copilot.evaluation.metrics import pair_up
 from copilot.evaluation.predictions import write_predictions
 from copilot.evaluation.report import write_report

@@ -12,8 +12,14 @@ from copilot.cli.app import App, main, pass_app
 from copilot.drafting.appender import Appender, ImapAppender
 from copilot.drafting.outbox import build_message, reconcile_sending, send_auto_drafts, send_draft
 from copilot.drafting.plan import plan_day
-from copilot.drafting.review import (approve_draft, edit_draft, expire_drafts, get_draft, regenerate_draft,
-                                     reject_draft)  # fmt: skip
+from copilot.drafting.review import (
+    approve_draft,
+    edit_draft,
+    expire_drafts,
+    get_draft,
+    regenerate_draft,
+    reject_draft,  # fmt: skip
+)
 from copilot.sender import make_sender
 from copilot.store import loads
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
+from copilot.classify import build_classifier
 from copilot.cli.app import App, main, pass_app
 from copilot.intake import IntakeStats, Poller, Source, backoff_from_settings, context_from_settings, imap_sources
 from copilot.mailbox.folder import FolderMailbox
-from copilot.classify import build_classifier
 from copilot.routing import make_router
 from copilot.triage import triage_pending
 

@@ -1,7 +1,6 @@
 """The demo's drafting step: plan the demo day's reminders from the sample ledger (and any triaged mail)."""
 
-from copilot.config import load_settings
-from copilot.demo import DemoResult, step
+from copilot.demo import DemoResult, demo_settings, step
 from copilot.drafting.plan import plan_day
 from copilot.policy import Policy
 from copilot.store import Store
@@ -9,7 +8,7 @@ from copilot.store import Store
 
 @step("drafts")
 def plan_demo_day(store: Store, policy: Policy, result: DemoResult) -> None:
-    plan = plan_day(store, policy, load_settings(), result.today)
+    plan = plan_day(store, policy, demo_settings(), result.today)
     summary = plan.summary()
     kinds = ", ".join(f"{n} {k}" for k, n in summary["by_kind"].items()) or "none"
     tiers = ", ".join(f"T{t}: {n}" for t, n in summary["by_tier"].items()) or "-"

@@ -32,8 +32,15 @@ from copilot import cadence, clock
 from copilot.config import Settings
 from copilot.drafting.appender import Appender
 from copilot.drafting.render import signature
-from copilot.drafting.review import (UNKNOWN_DELIVERY, approve_draft, current_flags, draft_facts, edit_distance,
-                                     get_draft, unknown_delivery)  # fmt: skip
+from copilot.drafting.review import (
+    UNKNOWN_DELIVERY,
+    approve_draft,
+    current_flags,
+    draft_facts,
+    edit_distance,
+    get_draft,  # fmt: skip
+    unknown_delivery,
+)
 from copilot.errors import CopilotError, InvalidTransition, MailboxError, SendError
 from copilot.pauses import active_pauses, is_paused
 from copilot.policy import Policy

@@ -31,8 +31,8 @@ from copilot.drafting.facts import PromiseFact, RequestFact, build_facts
 from copilot.drafting.review import OPEN_STATUSES, expire_drafts
 from copilot.drafting.snapshot import Snapshot, day_of, read_snapshot
 from copilot.pauses import is_paused
-from copilot.routing.scheduler import tick
 from copilot.policy import Policy
+from copilot.routing.scheduler import tick
 from copilot.store import Store, dumps, loads
 
 ACTOR = "planner"

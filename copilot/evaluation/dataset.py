@@ -1,10 +1,10 @@
 """The labelled-reply JSONL format: one reply per line, validated with a clear message per bad line."""
 
+import datetime as dt
 import json
 import os
 import tempfile
 from collections.abc import Iterable
-import datetime as dt
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator

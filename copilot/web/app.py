@@ -15,7 +15,14 @@ from copilot.errors import CopilotError, InvalidTransition, NotFound
 from copilot.policy import Policy, load_policy
 from copilot.web.deps import Forbidden, LoginRequired
 from copilot.web.routes import ROUTERS
-from copilot.web.security import SESSION_COOKIE, SESSION_MAX_AGE, CsrfError, SecurityHeaders, session_secret, verify_csrf
+from copilot.web.security import (
+    SESSION_COOKIE,
+    SESSION_MAX_AGE,
+    CsrfError,
+    SecurityHeaders,
+    session_secret,
+    verify_csrf,
+)
 from copilot.web.templating import render
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"

@@ -4,10 +4,10 @@ Every state change in the product writes an audit event inside its own transacti
 so the highest audit id is a cheap version number for the whole database.
 """
 
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
 import threading
 import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from threading import Lock
 from typing import TypeVar
 

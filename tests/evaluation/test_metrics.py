@@ -2,6 +2,7 @@
 
 import pytest
 
+from copilot.errors import CopilotError
 from copilot.evaluation.metrics import (
     abstain_rate,
     compute_metrics,
@@ -11,7 +12,6 @@ from copilot.evaluation.metrics import (
     percentile,
     promise_date_match,
 )
-from copilot.errors import CopilotError
 
 # Scored against (effective gold -> predicted):
 #   a1 ack->ack   a2 promise->promise (alternate)   p1 promise->promise   p2 promise->ack

@@ -1,5 +1,6 @@
 """Tier, cadence, caps and quiet days as tables."""
 
+import tomllib
 from datetime import date
 
 import pytest
@@ -7,8 +8,6 @@ import pytest
 from copilot import cadence
 from copilot.policy import parse_policy
 from copilot.resources import default_policy_path
-
-import tomllib
 
 
 @pytest.mark.parametrize(

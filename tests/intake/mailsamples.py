@@ -1,9 +1,9 @@
 """Builders for the hostile and ordinary mail the intake tests feed through parser and poller."""
 
 import base64
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
-from datetime import datetime, timezone
 
 
 def plain(subject: str = "Re: Payment reminder", body: str = "Thanks, we will pay on Friday.", *,
@@ -14,7 +14,7 @@ def plain(subject: str = "Re: Payment reminder", body: str = "Thanks, we will pa
     msg["From"] = sender
     msg["To"] = "ar@ourco.example"
     msg["Subject"] = subject
-    msg["Date"] = format_datetime(datetime(2026, 11, 16, 9, 30, tzinfo=timezone.utc))
+    msg["Date"] = format_datetime(datetime(2026, 11, 16, 9, 30, tzinfo=UTC))
     if msgid:
         msg["Message-ID"] = msgid
     if in_reply_to:

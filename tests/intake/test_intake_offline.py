@@ -5,8 +5,8 @@ import mailbox as stdlib_mailbox
 import pytest
 
 from copilot import inbound
-from copilot.demo_intake import triage_demo_mail  # noqa: F401  (registers the demo step)
 from copilot.demo import run_demo
+from copilot.demo_intake import triage_demo_mail  # noqa: F401  (registers the demo step)
 from copilot.errors import MailboxError
 from copilot.inbound import IntakeContext
 from copilot.intake import Backoff, Poller, Source, sync_folder
