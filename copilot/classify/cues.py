@@ -79,13 +79,27 @@ CUE_GROUPS: dict[str, str] = {
         r"pesados|quatrième relance|genug|reicht|es reicht|zum (dritten|vierten) mal|dagelijkse|"
         r"unacceptable|ridiculous|absurd|outrageous|disgrace|appalling|fed up|sick of|tired of|last straw|enough|"
         r"stop (sending|emailing|contacting|chasing|calling)|harass|threaten|insult|rude|furious|angry|annoyed|frustrat|"
-        r"manager|supervisor|escalat|cfo|ceo|director|solicitor|lawyer|legal action|take (our|my) business|elsewhere|"
+        r"solicitor|lawyer|legal action|take (our|my) business|"
         r"(not|won'?t be) renew|cancel (the|our) (contract|subscription|account)|moving (to|the contract)|review(ing)? (whether|our|all)|"
         r"seriously|unbelievable|joke|embarrass|disappoint|not happy|patience|"
-        r"unverschämt|inakzeptabel|frechheit|ärger|verärgert|genervt|zumutung|beschwerde|vorgesetzt|geschäftsführ|kündigen|anwalt|"
-        r"inadmissible|inacceptable|scandal|honte|exaspér|agacé|insupportable|harcèlement|responsable|avocat|résilier|"
-        r"inaceptable|vergonzoso|harto|hartos|indignad|molest|acoso|abogado|responsable|"
+        r"unverschämt|inakzeptabel|frechheit|ärger|verärgert|genervt|zumutung|beschwerde|kündigen|anwalt|"
+        r"inadmissible|inacceptable|scandal|honte|exaspér|agacé|insupportable|harcèlement|avocat|résilier|"
+        r"inaceptable|vergonzoso|harto|hartos|indignad|molest|acoso|abogado|"
         r"onacceptabel|belachelijk|schandalig|zat\b|boos|geïrriteerd|klacht|advocaat|opzeggen"
+    ),
+    # Senior roles and escalation words. Polite replies use them too ("our AP manager will check",
+    # "escalated your query internally"), so they are a group of their own and weigh apart from anger.
+    "senior_role": (
+        r"manager|supervisor|escalat|cfo|ceo|director|head of|elsewhere|other (supplier|vendor|provider)s?|"
+        r"vorgesetzt|geschäftsführ|leiter|chef\b|directeur|responsable|direcci[oó]n|gerente|directeur|leidinggevende|directie"
+    ),
+    # Courtesy and apology: common in calm replies, rare in angry ones, so it counts against the frustrated flag.
+    "courtesy": (
+        r"thank(s| you)|many thanks|appreciate|apolog|sorry|kind regards|best regards|have a (good|nice|great)|"
+        r"vielen dank|danke|entschuldig|bitte entschuldigen|freundliche grüße|schönen tag|"
+        r"merci|désolée?|excuse|cordialement|bonne journée|"
+        r"gracias|disculp|perdón|lo siento|saludos|buen día|"
+        r"bedankt|dank u|excuses|sorry|met vriendelijke groet|fijne dag"
     ),
     "ooo": (
         r"out of (the )?office|annual leave|on (leave|holiday|vacation)|limited access|back (on|in the office)|return(ing)? on|"
