@@ -73,8 +73,7 @@ class Features:
             tf = np.array([counts[t] for t in known], dtype=np.float64)
             weights = (np.log(tf) + 1.0) * idf[idx]
             weights /= np.sqrt(weights @ weights)
-            order = np.argsort(idx)
-            out.append((idx[order], weights[order]))
+            out.append((idx, weights))  # column order does not matter to a gather and a dot product
         return out
 
 

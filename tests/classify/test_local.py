@@ -40,6 +40,19 @@ def test_fast_scoring_matches_scikit_learn():
     assert np.allclose(LinearHead.from_calibrated(binary).predict_proba(blocks[2]), binary.predict_proba(blocks[2]))
 
 
+def test_fused_views_equal_the_mean_of_each_head(trained_model):
+    """One fused product per reply gives the same probabilities as scoring every head of every view apart."""
+    from copilot.classify.linear import FusedViews
+
+    fused = FusedViews(trained_model.labels, trained_model.frustrated)
+    for item in load_dataset(datasets_dir() / "train.jsonl")[:40]:
+        rows = trained_model.vectorizer.rows(model_input(item.subject, item.text))
+        labels = np.mean([h.predict_row(c, v) for h, (c, v) in zip(trained_model.labels, rows, strict=True)], axis=0)
+        frustrated = np.mean([h.predict_row(c, v)[1] for h, (c, v) in zip(trained_model.frustrated, rows, strict=True)])
+        got_labels, got_frustrated = fused.predict(rows)
+        assert np.allclose(got_labels, labels) and np.isclose(got_frustrated, frustrated)
+
+
 def test_too_little_training_data_is_refused():
     rows = load_training_rows(datasets_dir() / "train.jsonl")[:30]
     with pytest.raises(ClassifierError, match="at least 5"):
