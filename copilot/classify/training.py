@@ -27,6 +27,22 @@ WORD = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
 MIN_ESCALATION_RECALL = 0.96  # the frustrated threshold is the highest that keeps this recall out of fold
 
 
+def word_grams(low: str) -> list[str]:
+    """The word 1-2-grams scikit-learn's word analyzer yields for lower-cased text, in one comprehension."""
+    tokens = WORD.findall(low)
+    return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+
+
+def char_grams(low: str) -> list[str]:
+    """Character 3-4-grams within words (char_wb), for lower-cased text.
+
+    Words are padded and joined by two spaces and sliced in one pass instead of word by word. The extra grams
+    that straddle two words hold an inner space, which no char_wb gram has, so the vocabulary drops them.
+    """
+    padded = " " + "  ".join(low.split()) + " "
+    return [padded[i : i + 3] for i in range(len(padded) - 2)] + [padded[i : i + 4] for i in range(len(padded) - 3)]
+
+
 def model_input(subject: str, text: str) -> str:
     """What the model reads: the subject and the reply body without quotes, greeting or sign-off."""
     return f"{subject or ''}\n{body_for_model(text)}"
@@ -48,7 +64,8 @@ class Features:
 
     def fit_transform(self, texts: list[str]) -> list[sparse.csr_matrix]:
         blocks = [sparse.csr_matrix(p.fit_transform(texts)) for p in self.parts]
-        self._tfidf = [(p.build_analyzer(), p.vocabulary_, p.idf_) for p in self.parts[1:]]
+        # Must match the analyzers above (lower-case; word 1-2-grams; char_wb 3-4-grams); a test checks they agree.
+        self._tfidf = [(analyze, p.vocabulary_, p.idf_) for analyze, p in zip((word_grams, char_grams), self.parts[1:], strict=True)]
         return blocks
 
     def transform(self, texts: list[str]) -> list[sparse.csr_matrix]:
@@ -61,10 +78,11 @@ class Features:
         for a single reply; this keeps the same arithmetic (sublinear tf, idf, l2 norm).
         """
         cues = np.asarray(cue_vector(text)) * self.parts[0].weight
+        low = text.lower()
         nonzero = np.flatnonzero(cues)
         out = [(nonzero, cues[nonzero])]
         for analyze, vocabulary, idf in self._tfidf:
-            counts = Counter(analyze(text))
+            counts = Counter(analyze(low))
             known = counts.keys() & vocabulary.keys()  # set intersection runs in C
             if not known:
                 out.append((np.zeros(0, dtype=np.int64), np.zeros(0)))

@@ -53,6 +53,23 @@ def test_fused_views_equal_the_mean_of_each_head(trained_model):
         assert np.allclose(got_labels, labels) and np.isclose(got_frustrated, frustrated)
 
 
+def test_fast_analyzers_yield_scikit_learns_grams():
+    """The hand-rolled word and char_wb analyzers count the same grams scikit-learn does (char grams across words aside)."""
+    from collections import Counter
+
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from copilot.classify.training import char_grams, word_grams
+
+    words = TfidfVectorizer(ngram_range=(1, 2)).build_analyzer()
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4)).build_analyzer()
+    for item in load_dataset(datasets_dir() / "train.jsonl"):
+        text = model_input(item.subject, item.text) + "\n a  Ü x\tyz "
+        assert Counter(word_grams(text.lower())) == Counter(words(text))
+        within_words = Counter(g for g in char_grams(text.lower()) if " " not in g[1:-1])
+        assert within_words == Counter(chars(text))
+
+
 def test_too_little_training_data_is_refused():
     rows = load_training_rows(datasets_dir() / "train.jsonl")[:30]
     with pytest.raises(ClassifierError, match="at least 5"):
