@@ -24,7 +24,8 @@ from copilot.errors import ClassifierError
 from copilot.labels import Label
 
 WORD = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
-MIN_ESCALATION_RECALL = 0.96  # the frustrated threshold is the highest that keeps this recall out of fold
+MIN_ESCALATION_RECALL = 0.93  # the frustrated threshold is the highest that keeps this recall out of fold; 0.96 cost
+# a third of the precision in cross-validation on train (0.54 vs 0.61) for recall well above the 0.9 target (0.98 vs 0.94)
 
 
 def word_grams(low: str) -> list[str]:
