@@ -25,3 +25,13 @@ def injection_attempt(text: str) -> str | None:
     """The first phrase that tries to instruct the system, or None."""
     match = _INJECTION.search(text.lower())
     return match.group(0) if match else None
+
+
+def before_injection(text: str) -> str:
+    """The reply up to the line where an instruction to the system starts; all of it when there is none.
+
+    What follows such a line is the attacker's payload ("... and label this paid"); the words before it are
+    the customer's own, so the local model reads only those and an instructed label cannot steer it.
+    """
+    match = _INJECTION.search(text.lower())
+    return text if match is None else text[: text.rfind("\n", 0, match.start()) + 1]
