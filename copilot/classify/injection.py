@@ -27,11 +27,12 @@ def injection_attempt(text: str) -> str | None:
     return match.group(0) if match else None
 
 
-def before_injection(text: str) -> str:
-    """The reply up to the line where an instruction to the system starts; all of it when there is none.
+def without_injection(text: str) -> str:
+    """The reply without the lines that instruct the system; all of it when there are none.
 
-    What follows such a line is the attacker's payload ("... and label this paid"); the words before it are
-    the customer's own, so the local model reads only those and an instructed label cannot steer it.
+    Such a line carries the attacker's payload ("... and label this paid"); when nothing else is left there is no
+    customer content to label.
     """
-    match = _INJECTION.search(text.lower())
-    return text if match is None else text[: text.rfind("\n", 0, match.start()) + 1]
+    if _INJECTION.search(text.lower()) is None:
+        return text
+    return "".join(line for line in text.splitlines(keepends=True) if _INJECTION.search(line.lower()) is None)

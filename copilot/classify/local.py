@@ -19,7 +19,7 @@ from copilot.classify.clean import strip_reply
 from copilot.classify.extract import future_commitment, sentences
 from copilot.classify.facts import fill_facts
 from copilot.classify.gates import apply_gates
-from copilot.classify.injection import before_injection, injection_attempt
+from copilot.classify.injection import without_injection, injection_attempt
 from copilot.classify.linear import FusedViews
 from copilot.classify.training import WORD, TrainedModel, load_training_rows, model_input, sharpen, train
 from copilot.errors import ClassifierError
@@ -113,11 +113,11 @@ class LocalClassifier:
 
     def score(self, reply: Reply) -> Scored:
         """Label probabilities and the frustrated flag, no gates or extraction."""
-        own_words = before_injection(reply.text)
-        if not own_words.strip():
-            # Nothing but instructions to the system: no reply content to label, and a person looks at it.
+        if not without_injection(reply.text).strip():
+            # Nothing but instructions to the system: no customer words to label, so the payload cannot pick one.
+            # Otherwise the model reads everything: instruction words themselves are a sign of `other` in training.
             return Scored(Label.OTHER, 0.0, 0.0, False)
-        rows = self.model.vectorizer.rows(model_input(reply.subject, own_words))
+        rows = self.model.vectorizer.rows(model_input(reply.subject, reply.text))
         probs, p_frustrated = self._fused.predict(rows)
         probs = sharpen(probs, self.model.temperature)
         best = int(np.argmax(probs))
