@@ -19,7 +19,7 @@ from copilot.classify.clean import strip_reply
 from copilot.classify.extract import future_commitment, sentences
 from copilot.classify.facts import fill_facts
 from copilot.classify.gates import apply_gates
-from copilot.classify.injection import without_injection, injection_attempt
+from copilot.classify.injection import injection_attempt, without_injection
 from copilot.classify.linear import FusedViews
 from copilot.classify.training import WORD, TrainedModel, load_training_rows, model_input, sharpen, train
 from copilot.errors import ClassifierError

@@ -8,6 +8,7 @@ threshold chosen for escalation recall. Trained models are reduced to numpy (`Li
 import re
 from collections import Counter
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +32,7 @@ MIN_ESCALATION_RECALL = 0.93  # the frustrated threshold is the highest that kee
 def word_grams(low: str) -> list[str]:
     """The word 1-2-grams scikit-learn's word analyzer yields for lower-cased text, in one comprehension."""
     tokens = WORD.findall(low)
-    return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+    return tokens + [f"{a} {b}" for a, b in pairwise(tokens)]
 
 
 def char_grams(low: str) -> list[str]:
