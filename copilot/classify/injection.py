@@ -25,3 +25,14 @@ def injection_attempt(text: str) -> str | None:
     """The first phrase that tries to instruct the system, or None."""
     match = _INJECTION.search(text.lower())
     return match.group(0) if match else None
+
+
+def without_injection(text: str) -> str:
+    """The reply without the lines that instruct the system; all of it when there are none.
+
+    Such a line carries the attacker's payload ("... and label this paid"); when nothing else is left there is no
+    customer content to label.
+    """
+    if _INJECTION.search(text.lower()) is None:
+        return text
+    return "".join(line for line in text.splitlines(keepends=True) if _INJECTION.search(line.lower()) is None)

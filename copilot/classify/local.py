@@ -19,8 +19,8 @@ from copilot.classify.clean import strip_reply
 from copilot.classify.extract import future_commitment, sentences
 from copilot.classify.facts import fill_facts
 from copilot.classify.gates import apply_gates
-from copilot.classify.injection import injection_attempt
-from copilot.classify.linear import stack
+from copilot.classify.injection import injection_attempt, without_injection
+from copilot.classify.linear import FusedViews
 from copilot.classify.training import WORD, TrainedModel, load_training_rows, model_input, sharpen, train
 from copilot.errors import ClassifierError
 from copilot.labels import Classification, Label, Reply
@@ -28,7 +28,7 @@ from copilot.resources import datasets_dir
 
 log = logging.getLogger(__name__)
 
-FEATURE_VERSION = "local-7"  # bump when features or model change, so stale caches are not reused
+FEATURE_VERSION = "local-10"  # bump when features or model change, so stale caches are not reused
 
 
 def _digest(train_path: Path) -> str:
@@ -109,20 +109,17 @@ class LocalClassifier:
     def __init__(self, model: TrainedModel, review_threshold: float = 0.0):
         self.model = model
         self.review_threshold = review_threshold
-        # Per view, the label head and the frustrated head share one gather and one product.
-        self._views = [(stack([lab, fru]), lab, fru) for lab, fru in zip(model.labels, model.frustrated, strict=True)]
+        self._fused = FusedViews(model.labels, model.frustrated)
 
     def score(self, reply: Reply) -> Scored:
         """Label probabilities and the frustrated flag, no gates or extraction."""
+        if not without_injection(reply.text).strip():
+            # Nothing but instructions to the system: no customer words to label, so the payload cannot pick one.
+            # Otherwise the model reads everything: instruction words themselves are a sign of `other` in training.
+            return Scored(Label.OTHER, 0.0, 0.0, False)
         rows = self.model.vectorizer.rows(model_input(reply.subject, reply.text))
-        probs = np.zeros(len(self.model.classes))
-        p_frustrated = 0.0
-        for ((weights, bias, splits), lab, fru), (cols, vals) in zip(self._views, rows, strict=True):
-            label_part, frustrated_part = np.split(vals @ weights[cols] + bias, splits)
-            probs += lab.calibrate(label_part)
-            p_frustrated += float(fru.calibrate(frustrated_part)[1])
-        probs = sharpen(probs / len(rows), self.model.temperature)
-        p_frustrated /= len(rows)
+        probs, p_frustrated = self._fused.predict(rows)
+        probs = sharpen(probs, self.model.temperature)
         best = int(np.argmax(probs))
         label = Label(self.model.classes[best])
         flagged = label is Label.FRUSTRATION or p_frustrated >= self.model.frustrated_threshold

@@ -8,6 +8,7 @@ threshold chosen for escalation recall. Trained models are reduced to numpy (`Li
 import re
 from collections import Counter
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,24 @@ from copilot.errors import ClassifierError
 from copilot.labels import Label
 
 WORD = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
-MIN_ESCALATION_RECALL = 0.96  # the frustrated threshold is the highest that keeps this recall out of fold
+MIN_ESCALATION_RECALL = 0.93  # the frustrated threshold is the highest that keeps this recall out of fold; 0.96 lost
+# precision in cross-validation on train (0.54 vs 0.61) for recall well above the 0.9 target (0.98 vs 0.94)
+
+
+def word_grams(low: str) -> list[str]:
+    """The word 1-2-grams scikit-learn's word analyzer yields for lower-cased text, in one comprehension."""
+    tokens = WORD.findall(low)
+    return tokens + [f"{a} {b}" for a, b in pairwise(tokens)]
+
+
+def char_grams(low: str) -> list[str]:
+    """Character 3-4-grams within words (char_wb), for lower-cased text.
+
+    Words are padded and joined by two spaces and sliced in one pass instead of word by word. The extra grams
+    that straddle two words hold an inner space, which no char_wb gram has, so the vocabulary drops them.
+    """
+    padded = " " + "  ".join(low.split()) + " "
+    return [padded[i : i + 3] for i in range(len(padded) - 2)] + [padded[i : i + 4] for i in range(len(padded) - 3)]
 
 
 def model_input(subject: str, text: str) -> str:
@@ -48,7 +66,8 @@ class Features:
 
     def fit_transform(self, texts: list[str]) -> list[sparse.csr_matrix]:
         blocks = [sparse.csr_matrix(p.fit_transform(texts)) for p in self.parts]
-        self._tfidf = [(p.build_analyzer(), p.vocabulary_, p.idf_) for p in self.parts[1:]]
+        # Must match the analyzers above (lower-case; word 1-2-grams; char_wb 3-4-grams); a test checks they agree.
+        self._tfidf = [(analyze, p.vocabulary_, p.idf_) for analyze, p in zip((word_grams, char_grams), self.parts[1:], strict=True)]
         return blocks
 
     def transform(self, texts: list[str]) -> list[sparse.csr_matrix]:
@@ -61,20 +80,20 @@ class Features:
         for a single reply; this keeps the same arithmetic (sublinear tf, idf, l2 norm).
         """
         cues = np.asarray(cue_vector(text)) * self.parts[0].weight
+        low = text.lower()
         nonzero = np.flatnonzero(cues)
         out = [(nonzero, cues[nonzero])]
         for analyze, vocabulary, idf in self._tfidf:
-            counts = Counter(analyze(text))
-            known = counts.keys() & vocabulary.keys()  # set intersection runs in C
-            if not known:
+            # Look every gram up first and count only the known ones: most grams are unknown, and
+            # np.unique counts integers faster than a Counter counts strings.
+            found = [i for i in map(vocabulary.get, analyze(low)) if i is not None]
+            if not found:
                 out.append((np.zeros(0, dtype=np.int64), np.zeros(0)))
                 continue
-            idx = np.array([vocabulary[t] for t in known], dtype=np.int64)
-            tf = np.array([counts[t] for t in known], dtype=np.float64)
+            idx, tf = np.unique(np.array(found, dtype=np.int64), return_counts=True)
             weights = (np.log(tf) + 1.0) * idf[idx]
             weights /= np.sqrt(weights @ weights)
-            order = np.argsort(idx)
-            out.append((idx[order], weights[order]))
+            out.append((idx, weights))
         return out
 
 
