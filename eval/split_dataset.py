@@ -2,6 +2,7 @@
 
     python eval/split_dataset.py                 # re-split the current train + test (a no-op when nothing changed)
     python eval/split_dataset.py NEW.jsonl ...   # add more labelled replies and split everything again
+    python eval/split_dataset.py --train-only NEW.jsonl ...   # add replies to train only; test stays as it is
 
 Where the data came from: three hand-written parts, English (two parts, 340 replies) and
 German/French/Spanish/Dutch (160 replies), merged and split here; the parts were then removed
@@ -13,8 +14,12 @@ Membership depends only on a hash of each reply's id, so adding replies never mo
 train and test unless their stratum's quota changes. Replies whose texts are near-copies (bounce
 templates, for example) are kept on the same side, so the test set never scores a memorised text.
 
+Later, 320 more replies (ids starting "x-", English and German/French/Spanish/Dutch) were written
+for training only, without looking at the test split, and added with --train-only: they always stay
+in train, so the test split and every score reported on it remain comparable.
+
 The script refuses data with duplicate ids, identical texts or invalid fields (see
-copilot.evaluation.dataset for the rules).
+copilot.evaluation.dataset for the rules), and a train-only reply that nearly copies a test reply.
 """
 
 import hashlib
@@ -35,6 +40,7 @@ TEST_SHARE = 0.3
 SALT = "copilot-eval-split-v1"
 NEAR_COPY = 75  # rapidfuzz ratio (0-100) above which two longer texts count as one
 MIN_LEN = 80  # short replies ("Received, thanks.") are alike by nature, not copies
+TRAIN_ONLY = "x-"  # id prefix of replies written for training after the test split was fixed
 
 
 def normalise(text: str) -> str:
@@ -86,8 +92,22 @@ def quotas_for(sizes: dict[tuple[str, str], int], total: int) -> dict[tuple[str,
     return quotas
 
 
-def split(rows: list[LabelledReply]) -> tuple[list[LabelledReply], list[LabelledReply]]:
-    """Deterministic stratified split; near-copies stay together."""
+def leaks(train_only: list[LabelledReply], test: list[LabelledReply]) -> list[str]:
+    """Train-only replies that nearly copy a test reply (they would let the model memorise the test)."""
+    found = []
+    for r in train_only:
+        a = normalise(r.text)
+        for t in test:
+            b = normalise(t.text)
+            if min(len(a), len(b)) >= MIN_LEN and fuzz.ratio(a, b) >= NEAR_COPY:
+                found.append(f"train-only {r.id} nearly copies test reply {t.id}")
+    return found
+
+
+def split(all_rows: list[LabelledReply]) -> tuple[list[LabelledReply], list[LabelledReply]]:
+    """Deterministic stratified split; near-copies stay together; train-only replies stay in train."""
+    rows = [r for r in all_rows if not r.id.startswith(TRAIN_ONLY)]
+    train_only = [r for r in all_rows if r.id.startswith(TRAIN_ONLY)]
     groups = near_copy_groups(rows)
     members: dict[str, list[LabelledReply]] = defaultdict(list)
     for r in rows:
@@ -107,18 +127,32 @@ def split(rows: list[LabelledReply]) -> tuple[list[LabelledReply], list[Labelled
             test_ids.update(r.id for r in members[key])
             taken += len(members[key])
     ordered = sorted(rows, key=lambda r: r.id)
-    return [r for r in ordered if r.id not in test_ids], [r for r in ordered if r.id in test_ids]
+    train = [r for r in ordered if r.id not in test_ids] + sorted(train_only, key=lambda r: r.id)
+    return train, [r for r in ordered if r.id in test_ids]
 
 
 def main(argv: list[str]) -> int:
+    train_only = argv[:1] == ["--train-only"]
+    argv = argv[1:] if train_only else argv
     sources = [Path(a) for a in argv] or [DATASETS / "train.jsonl", DATASETS / "test.jsonl"]
     extra = [DATASETS / "train.jsonl", DATASETS / "test.jsonl"] if argv else []
-    rows = [r for path in (*extra, *sources) if path.exists() for r in load_dataset(path)]
+    rows = [r for path in extra if path.exists() for r in load_dataset(path)]
+    for path in sources:
+        for r in load_dataset(path):
+            if train_only and not r.id.startswith(TRAIN_ONLY):
+                print(f"refusing to split: train-only reply {r.id} must have an id starting {TRAIN_ONLY!r}",
+                      file=sys.stderr)  # fmt: skip
+                return 1
+            rows.append(r)
     problems = check_duplicates(rows)
     if problems:
         print("refusing to split:\n  " + "\n  ".join(problems), file=sys.stderr)
         return 1
     train, test = split(rows)
+    problems = leaks([r for r in train if r.id.startswith(TRAIN_ONLY)], test)
+    if problems:
+        print("refusing to split:\n  " + "\n  ".join(problems), file=sys.stderr)
+        return 1
     write_dataset(DATASETS / "train.jsonl", train)
     write_dataset(DATASETS / "test.jsonl", test)
     print(f"{len(rows)} replies: {len(train)} train, {len(test)} test ({len(test) / len(rows):.0%})")

@@ -28,7 +28,8 @@ def shipped() -> tuple[list[LabelledReply], list[LabelledReply]]:
 def test_sets_are_big_varied_and_disjoint(shipped):
     train, test = shipped
     assert len(train) + len(test) >= 400
-    assert 0.27 <= len(test) / (len(train) + len(test)) <= 0.33
+    split_train = [r for r in train if not r.id.startswith("x-")]  # train-only replies are not part of the split
+    assert 0.27 <= len(test) / (len(split_train) + len(test)) <= 0.33
     assert not {r.id for r in train} & {r.id for r in test}
     for rows in (train, test):
         assert set(Counter(r.label.value for r in rows)) == set(LABELS)
@@ -69,3 +70,17 @@ def test_split_quotas_and_duplicate_refusal():
     assert split.split(list(reversed(rows))) == (train, test)  # order of input does not matter
     dup = _row(99, "paid", "en", text=rows[0].text)
     assert split.check_duplicates([*rows, dup]) == ["r099 repeats the subject and text of r000"]
+
+
+def test_train_only_replies_stay_in_train_and_may_not_copy_a_test_reply():
+    split = _split_module()
+    rows = [_row(i, "paid", "en") for i in range(10)]
+    extra = LabelledReply(id="x-001", text="we sent the wire yesterday afternoon " * 4, label="paid", frustrated=False, lang="en")
+    train, test = split.split([*rows, extra])
+    assert extra in train and len(test) == 3  # the quota counts only the split replies
+    reply = "Hello, the wire for invoice 4471 left our bank this morning, remittance attached. Regards, Tom"
+    test_reply = LabelledReply(id="t", text=reply, label="paid", frustrated=False, lang="en")
+    near = LabelledReply(id="x-002", text=reply.replace("Tom", "Tomas"), label="paid", frustrated=False, lang="en")
+    other = LabelledReply(id="x-003", text="Could you resend invoice 4471 as a PDF? Our portal rejected the upload.",
+                          label="request", frustrated=False, lang="en")  # fmt: skip
+    assert split.leaks([near, other], [test_reply]) == ["train-only x-002 nearly copies test reply t"]
