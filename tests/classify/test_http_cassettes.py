@@ -7,6 +7,7 @@ start such a server on 127.0.0.1:8765 and run with RECORD_CASSETTES=1.
 
 import json
 import os
+import re
 from datetime import date
 from pathlib import Path
 
@@ -23,7 +24,19 @@ CASSETTES = Path(__file__).parent / "cassettes"
 RECORDING = os.environ.get("RECORD_CASSETTES") == "1"  # test-only opt-in; CI never sets it
 SERVER = "http://127.0.0.1:8765/v1"
 
+LOCAL_PATH = re.compile(r"/[^\s\"']*/site-packages/")
+
+
+def scrub_paths(response: dict) -> dict:
+    """The server's error tracebacks name files on the recording machine; keep only the package part."""
+    body = response["body"]["string"]
+    text = body.decode() if isinstance(body, bytes) else body
+    response["body"]["string"] = LOCAL_PATH.sub("<site-packages>/", text).encode()
+    return response
+
+
 recorder = vcr.VCR(
+    before_record_response=scrub_paths,
     cassette_library_dir=str(CASSETTES),
     record_mode="once" if RECORDING else "none",
     match_on=["method", "scheme", "host", "port", "path"],  # not headers: the SDK adds version headers
@@ -82,6 +95,7 @@ def test_cassettes_hold_no_credentials():
     for path in CASSETTES.glob("*.yaml"):
         text = path.read_text(encoding="utf-8").lower()
         assert "authorization" not in text and "sk-cassette" not in text, path.name
+        assert not LOCAL_PATH.search(text), f"{path.name} names a file on the recording machine"
 
 
 @pytest.fixture(autouse=True)
