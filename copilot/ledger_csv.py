@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, field_validator, model_validator
 
 from copilot.errors import ImportRejected
 from copilot.money import check_currency, parse_amount
@@ -52,11 +52,16 @@ class _Row(BaseModel):
         return {k: _blank_to_none(v) for k, v in data.items() if k is not None}
 
 
+# Money and currency columns parse the same way in every file.
+Amount = Annotated[Decimal, BeforeValidator(lambda v: v if v is None else parse_amount(str(v)))]
+Currency = Annotated[str, BeforeValidator(lambda v: check_currency(str(v or "")))]
+
+
 class InvoiceRow(_Row):
     customer_id: str
     customer_name: str
     segment: str | None = None
-    arr: Decimal | None = None
+    arr: Amount | None = None
     account_owner_email: str | None = None
     billing_emails: list[str] = []
     account_team_emails: list[str] | None = None
@@ -64,22 +69,12 @@ class InvoiceRow(_Row):
     invoice_number: str
     issue_date: date | None = None
     due_date: date
-    amount: Decimal
-    currency: str
-    open_balance: Decimal | None = None
+    amount: Amount
+    currency: Currency
+    open_balance: Amount | None = None
     status: str = "open"
     payment_link: str | None = None
     po_number: str | None = None
-
-    @field_validator("amount", "open_balance", "arr", mode="before")
-    @classmethod
-    def _decimal(cls, value: Any) -> Any:
-        return None if value is None else parse_amount(str(value))
-
-    @field_validator("currency", mode="before")
-    @classmethod
-    def _currency(cls, value: Any) -> str:
-        return check_currency(str(value or ""))
 
     @field_validator("billing_emails", "account_team_emails", mode="before")
     @classmethod
@@ -140,21 +135,11 @@ class PaymentRow(_Row):
     payment_id: str
     invoice_number: str
     customer_id: str | None = None
-    amount: Decimal
-    currency: str
+    amount: Amount
+    currency: Currency
     paid_on: date
     method: str | None = None
     reference: str | None = None
-
-    @field_validator("amount", mode="before")
-    @classmethod
-    def _decimal(cls, value: Any) -> Any:
-        return parse_amount(str(value or ""))
-
-    @field_validator("currency", mode="before")
-    @classmethod
-    def _currency(cls, value: Any) -> str:
-        return check_currency(str(value or ""))
 
     @field_validator("amount")
     @classmethod

@@ -183,3 +183,10 @@ def test_bad_team_or_risk_values(store, policy, tmp_path, team, risky, reason):
     path.write_text(HEADER.rstrip("\n") + ",account_team_emails,risky\n" + GOOD.rstrip("\n") + f",{team},{risky}\n")
     with pytest.raises(ImportRejected, match=reason):
         ledger.import_invoices(store, path, policy)
+
+
+def test_a_blank_required_amount_is_reported_as_missing(store, policy, tmp_path):
+    path = tmp_path / "inv.csv"
+    path.write_text(HEADER + GOOD.replace("1200.50,USD,1200.50", ",USD,"))
+    with pytest.raises(ImportRejected, match="line 2: amount is missing"):
+        ledger.import_invoices(store, path, policy)
