@@ -6,11 +6,13 @@ from pathlib import Path
 
 import click
 
+from copilot.alerts import deliver_pending_alerts
 from copilot.classify import build_classifier
 from copilot.cli.app import App, main, pass_app
 from copilot.intake import IntakeStats, Poller, Source, backoff_from_settings, context_from_settings, imap_sources
 from copilot.mailbox.folder import FolderMailbox
 from copilot.routing import make_router
+from copilot.sender import make_sender
 from copilot.triage import triage_pending
 
 
@@ -33,9 +35,13 @@ def poll(app: App, once: bool, from_dir: Path | None, no_triage: bool, verbose: 
     classifier = None if no_triage else build_classifier(settings, store=store)
     router = None if no_triage else make_router(app.policy, settings)
 
+    sender = make_sender(settings.smtp, settings.outbox_dir)
+
     def triage(_: IntakeStats) -> None:
         if classifier is not None:
             triage_pending(store, classifier, router)
+            # Alerts raised by routing go out now, so an account team hears of an angry reply within the poll cycle.
+            deliver_pending_alerts(store, sender, settings)
 
     ctx = context_from_settings(store, settings, bounce_alerts=router is None)
     poller = Poller(ctx, sources, backoff_from_settings(settings.imap, 8 if once else None),

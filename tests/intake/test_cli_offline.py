@@ -33,3 +33,20 @@ def test_poll_without_an_account_says_what_to_set(tmp_path):
     result = CliRunner().invoke(main, ["--db", str(tmp_path / "c.db"), "poll", "--once"])
     assert result.exit_code == 1
     assert "COPILOT_IMAP__HOST" in result.output
+
+
+def test_poll_routes_and_delivers_the_alerts_it_raises(tmp_path, monkeypatch, smtp_server):
+    monkeypatch.setenv("COPILOT_SMTP__HOST", smtp_server.host)
+    monkeypatch.setenv("COPILOT_SMTP__PORT", str(smtp_server.port))
+    monkeypatch.setenv("COPILOT_SMTP__SECURITY", "none")
+    db = str(tmp_path / "c.db")
+    args = ["--db", db, "--today", "2026-11-16"]
+    assert CliRunner().invoke(main, [*args, "import", "invoices", str(demo_data_dir() / "invoices.csv")]).exit_code == 0
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    angry = demo_data_dir() / "mail" / "06-dispute-duplicate-angry.eml"
+    (inbox / angry.name).write_bytes(angry.read_bytes())
+    result = CliRunner().invoke(main, [*args, "poll", "--once", "--from-dir", str(inbox)])
+    assert result.exit_code == 0, result.output
+    (alert,) = smtp_server.messages  # the account owner hears of it in the same run, without `copilot tick`
+    assert "Solstice" in alert["Subject"] and "dispute" in alert.get_content().lower()
