@@ -47,14 +47,12 @@ def step(name: str) -> Callable[[Step], Step]:
     return register
 
 
+@step("ledger")
 def load_ledger(store: Store, policy: Policy, result: DemoResult) -> None:
     data = demo_data_dir()
     inv = ledger.import_invoices(store, data / "invoices.csv", policy, actor="demo")
     pay = ledger.import_payments(store, data / "payments.csv", actor="demo")
     result.notes.append(f"ledger: {len(inv.created)} invoices and {len(pay.created)} payments loaded")
-
-
-STEPS.append(("ledger", load_ledger))
 
 
 def run_demo(db_path: Path, policy: Policy, today: date | None = None, on_step: Callable[[str], None] | None = None) -> DemoResult:
