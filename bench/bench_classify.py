@@ -22,19 +22,27 @@ from copilot.evaluation.dataset import load_dataset  # noqa: E402
 from copilot.resources import datasets_dir  # noqa: E402
 
 
-def measure(classifier, replies, rounds: int) -> dict[str, float]:
-    for reply in replies[:20]:  # warm caches and lazy imports
-        classifier.classify(reply)
+def measure(classifier, replies, rounds: int, earlier) -> dict[str, float]:
+    """Time `replies` for `rounds` rounds; before each, the classifier forgets and then sees `earlier` mail untimed.
+
+    The same replies come round again, and the model remembers words it has looked up. Starting each round
+    from a memo filled only by other mail (the train split) times the test replies as a running poller
+    meets new ones: their common words known, their own names and numbers not.
+    """
     latencies = []
-    cpu_started = time.process_time()
-    started = time.perf_counter()
+    wall = cpu = 0.0
     for _ in range(rounds):
+        if hasattr(classifier, "model"):
+            classifier.model.vectorizer.clear_memo()
+        for reply in earlier:
+            classifier.classify(reply)
+        cpu_started, started = time.process_time(), time.perf_counter()
         for reply in replies:
             t0 = time.perf_counter()
             classifier.classify(reply)
             latencies.append((time.perf_counter() - t0) * 1000)
-    wall = time.perf_counter() - started
-    cpu = time.process_time() - cpu_started
+        wall += time.perf_counter() - started
+        cpu += time.process_time() - cpu_started
     latencies.sort()
     return {
         "n": len(latencies),
@@ -65,6 +73,7 @@ def main() -> None:
     args = parser.parse_args()
 
     replies = [item.to_reply() for item in load_dataset(datasets_dir() / "test.jsonl")]
+    earlier = [item.to_reply() for item in load_dataset(datasets_dir() / "train.jsonl")]
     with tempfile.TemporaryDirectory() as tmp:
         cache = Path(tmp) / "classifier.pkl"
         first = cold_start(cache)  # no cache yet: trains on the train split and writes the cache
@@ -72,8 +81,8 @@ def main() -> None:
         local = LocalClassifier(load_model(cache_path=cache))
     keyword = KeywordClassifier()
 
-    base = measure(keyword, replies, args.rounds)
-    ours = measure(local, replies, args.rounds)
+    base = measure(keyword, replies, args.rounds, earlier)
+    ours = measure(local, replies, args.rounds, earlier)
     print(f"replies: {len(replies)} x {args.rounds} rounds")
     print(f"{'classifier':<10} {'replies/s':>10} {'per CPU s':>10} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
     for name, r in (("keyword", base), ("local", ours)):

@@ -82,19 +82,49 @@ class Features:
         cues = np.asarray(cue_vector(text)) * self.parts[0].weight
         low = text.lower()
         nonzero = np.flatnonzero(cues)
-        out = [(nonzero, cues[nonzero])]
-        for analyze, vocabulary, idf in self._tfidf:
-            # Look every gram up first and count only the known ones: most grams are unknown, and
-            # np.unique counts integers faster than a Counter counts strings.
-            found = [i for i in map(vocabulary.get, analyze(low)) if i is not None]
-            if not found:
-                out.append((np.zeros(0, dtype=np.int64), np.zeros(0)))
-                continue
-            idx, tf = np.unique(np.array(found, dtype=np.int64), return_counts=True)
-            weights = (np.log(tf) + 1.0) * idf[idx]
-            weights /= np.sqrt(weights @ weights)
-            out.append((idx, weights))
+        (_, words, word_idf), (_, chars, char_idf) = self._tfidf
+        # Look every gram up first and count only the known ones: most grams are unknown, and
+        # np.unique counts integers faster than a Counter counts strings.
+        found_words = [i for i in map(words.get, word_grams(low)) if i is not None]
+        return [(nonzero, cues[nonzero]), _tfidf_row(found_words, word_idf), _tfidf_row(self._char_columns(low), char_idf)]
+
+    def _char_columns(self, low: str) -> list[int]:
+        """The vocabulary columns of the char grams of `low`, looked up word by word.
+
+        Char grams never cross a word, and most words of a reply were seen in earlier replies, so one
+        dictionary lookup per word replaces seven per character. The memo is bounded and not pickled.
+        """
+        memo = self.__dict__.setdefault("_char_memo", {})
+        if len(memo) > _CHAR_MEMO_WORDS:
+            memo.clear()
+        chars = self._tfidf[1][1]
+        out: list[int] = []
+        for word in low.split():
+            cols = memo.get(word)
+            if cols is None:
+                cols = memo[word] = [i for i in map(chars.get, char_grams(word)) if i is not None]
+            out += cols
         return out
+
+    def clear_memo(self) -> None:
+        """Forget the per-word lookups (a benchmark starts each round cold with it)."""
+        self.__dict__.pop("_char_memo", None)
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_char_memo"}
+
+
+_CHAR_MEMO_WORDS = 50_000
+
+
+def _tfidf_row(found: list[int], idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sublinear tf times idf, l2-normalised, for the vocabulary columns found in one text."""
+    if not found:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    idx, tf = np.unique(np.array(found, dtype=np.int64), return_counts=True)
+    weights = (np.log(tf) + 1.0) * idf[idx]
+    weights /= np.sqrt(weights @ weights)
+    return idx, weights
 
 
 def _calibrated() -> CalibratedClassifierCV:
