@@ -60,38 +60,35 @@ class LinearHead:
 
 
 class FusedViews:
-    """The label and frustrated heads of every view in one weight matrix, so a reply costs one gather, one product
-    and one sigmoid instead of a dozen small numpy calls.
+    """The label and frustrated heads of every view fused, so a reply costs one small product per view and one
+    sigmoid instead of a dozen small numpy calls.
 
-    Views get disjoint column ranges (offsets); the outputs are laid out label heads first, view by view, then
-    frustrated heads. The result equals averaging each head's `predict_row` over the views.
+    Each view keeps one weight block holding its label and frustrated heads side by side; the outputs are laid
+    out label heads first, view by view, then frustrated heads. The result equals averaging each head's
+    `predict_row` over the views.
     """
 
     def __init__(self, labels: list[LinearHead], frustrated: list[LinearHead]):
         if len(labels) != len(frustrated) or any(h.binary for h in labels) or not all(h.binary for h in frustrated):
             raise ValueError("FusedViews needs one multi-class label head and one binary frustrated head per view")
-        widths = [h.by_feature.shape[0] for h in labels]
-        self.offsets = np.concatenate([[0], np.cumsum(widths)[:-1]]).astype(np.int64)
         heads = labels + frustrated
         self.bias = np.concatenate([h.bias for h in heads])
         self.slope = np.concatenate([h.slope.ravel() for h in heads])
         self.offset = np.concatenate([h.offset.ravel() for h in heads])
         self.views, self.folds, self.classes = len(labels), labels[0].slope.shape[0], labels[0].slope.shape[1]
         label_width = self.folds * self.classes
-        # Block-diagonal: a view's feature rows feed only its own label and frustrated outputs.
-        self.weights = np.zeros((sum(widths), len(self.bias)))
-        for v, (lab, fru) in enumerate(zip(labels, frustrated, strict=True)):
-            rows = slice(self.offsets[v], self.offsets[v] + widths[v])
-            self.weights[rows, v * label_width : (v + 1) * label_width] = lab.by_feature
-            start = self.views * label_width + v * self.folds
-            self.weights[rows, start : start + self.folds] = fru.by_feature
+        # A view's features feed only its own label and frustrated outputs: one dense matrix over all views would
+        # be block-diagonal, and gathering its rows would copy mostly zeros.
+        self.blocks = [np.ascontiguousarray(np.hstack([lab.by_feature, fru.by_feature])) for lab, fru in zip(labels, frustrated, strict=True)]
+        self._label_width = label_width
 
     def predict(self, rows: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, float]:
         """Mean label probabilities and mean frustrated probability over the views, for one reply."""
-        cols = np.concatenate([c + o for (c, _), o in zip(rows, self.offsets, strict=True)])
-        vals = np.concatenate([v for _, v in rows])
-        calibrated = 1.0 / (1.0 + np.exp(self.slope * (vals @ self.weights[cols] + self.bias) + self.offset))
-        split = self.views * self.folds * self.classes
+        w = self._label_width
+        per_view = [vals @ block[cols] for (cols, vals), block in zip(rows, self.blocks, strict=True)]
+        decision = np.concatenate([d[:w] for d in per_view] + [d[w:] for d in per_view]) + self.bias
+        calibrated = 1.0 / (1.0 + np.exp(self.slope * decision + self.offset))
+        split = self.views * w
         labels = calibrated[:split].reshape(self.views * self.folds, self.classes)
         total = labels.sum(axis=1, keepdims=True)
         labels = np.divide(labels, total, out=np.full_like(labels, 1.0 / self.classes), where=total != 0)
