@@ -42,7 +42,7 @@ _FOOTER_RE = re.compile(
 )
 
 
-@lru_cache(maxsize=512)  # the model, the evidence picker and the extractors all ask for the same reply
+@lru_cache(maxsize=16)  # the model, the evidence picker and the extractors all ask for the same reply
 def strip_reply(text: str) -> str:
     """The newly written part of a reply; falls back to the whole text when stripping leaves nothing."""
     lines = text.replace("\r\n", "\n").split("\n")

@@ -5,6 +5,7 @@ instructions) does, and a person reviews the reply.
 """
 
 import re
+from functools import lru_cache
 
 _INJECTION = re.compile(
     r"ignore (all |any |your )?(the )?(previous|prior|above|earlier|preceding) (instructions|rules|prompts?)|"
@@ -21,6 +22,7 @@ _INJECTION = re.compile(
 )  # matched against lower-cased text: re.IGNORECASE is several times slower in CPython
 
 
+@lru_cache(maxsize=16)  # asked twice per reply: for the text to label and for the review flag; not a cross-reply cache
 def injection_attempt(text: str) -> str | None:
     """The first phrase that tries to instruct the system, or None."""
     match = _INJECTION.search(text.lower())
@@ -33,6 +35,6 @@ def without_injection(text: str) -> str:
     Such a line carries the attacker's payload ("... and label this paid"); when nothing else is left there is no
     customer content to label.
     """
-    if _INJECTION.search(text.lower()) is None:
+    if injection_attempt(text) is None:
         return text
     return "".join(line for line in text.splitlines(keepends=True) if _INJECTION.search(line.lower()) is None)
