@@ -6,6 +6,7 @@ anything in the training set still lands near the right label.
 """
 
 import re
+from math import log1p
 
 import numpy as np
 from scipy import sparse
@@ -179,6 +180,7 @@ def factor_by_first_letter(pattern: str) -> str:
 # Cues start at a word boundary, so the engine skips mid-word positions at once; grouping the branches by
 # first letter does the rest. Together they cut the cost to about a third.
 _COMPILED = [(name, re.compile(rf"\b(?:{factor_by_first_letter(pattern)})")) for name, pattern in CUE_GROUPS.items()]
+_PATTERNS = [rx for _, rx in _COMPILED]
 _QUESTION = re.compile(r"\?")
 _EXCLAIM = re.compile(r"!")
 _CAPS_WORD = re.compile(r"\b[A-ZÄÖÜÉÈ]{3,}\b")
@@ -192,7 +194,7 @@ _DATE_HINT = re.compile(
 def cue_vector(text: str) -> list[float]:
     """Per-group hit counts (dampened) plus tone and shape signals for one text."""
     low = text.lower()
-    counts = [np.log1p(len(rx.findall(low))) for _, rx in _COMPILED]
+    counts = [log1p(len(rx.findall(low))) for rx in _PATTERNS]
     words = max(1, len(text.split()))
     return [
         *counts,

@@ -143,6 +143,31 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]  # fmt: skip
 
 
+_DIGITS = tuple("0123456789")
+_WEEK = ("week", "woche", "semaine", "semana")
+_MONTH = ("month", "monat", "mois", "mes", "maand")
+# For each pattern, substrings of which every match contains at least one (lower-case). Most replies hold no
+# date at all, and a substring test costs far less than a regex scan that is bound to find nothing.
+_NEEDLES: dict[str, tuple[str, ...]] = {
+    "iso": ("-",),
+    "dmy_num": (".", "/"),
+    "day_month": _DIGITS,
+    "month_day": _DIGITS,
+    "eom_named": ("end of", "ende", "fin", "eind"),
+    "eom_next": _MONTH,
+    "eom": _MONTH,
+    "eow_next": _WEEK,
+    "eow": _WEEK,
+    "first_next_month": _MONTH,
+    "last_wd_month": ("month",),
+    "in_days": ("day", "tag", "jour", "día", "dia", "dagen", "weken", *_WEEK),
+    "today": ("today", "heute", "aujourd", "hoy", "vandaag", "end of", "close of business", "eod", "cob"),
+    "tomorrow": ("tomorrow", "demain", "morgen", "mañana"),
+    "weekday": tuple(_WEEKDAYS),
+    "nth": ("the", "am", "le", "día", "op de"),
+}
+
+
 def _resolve(kind: str, m: re.Match[str], base: date) -> date | None:
     g = m.groupdict()
     if kind == "iso":
@@ -207,6 +232,8 @@ def find_dates(text: str, base: date) -> list[_Hit]:
     text = text.lower()  # the patterns are lower-case; re.IGNORECASE would be several times slower
     hits: list[_Hit] = []
     for kind, pattern in _PATTERNS:
+        if not any(needle in text for needle in _NEEDLES[kind]):
+            continue
         for m in pattern.finditer(text):
             resolved = _resolve(kind, m, base)
             if resolved is not None:

@@ -146,3 +146,31 @@ def test_future_commitment(text, sent, expected):
     from copilot.classify.extract import future_commitment
 
     assert future_commitment(text, sent) == expected
+
+
+NEEDLE_PHRASES = [
+    "due 2026-03-14", "by 15.03.", "on 13/03/26", "am 3. März", "el 11 de mayo", "March 4th", "fin mars",
+    "end of next month", "ende des nächsten monats", "fin du mois prochain", "final del próximo mes", "eind volgende maand",
+    "month-end", "monatsende", "a final de mes", "eind van de maand", "end of next week", "fin de la semaine prochaine",
+    "final de esta semana", "eind deze week", "beginning of the coming month", "anfang nächsten monats",
+    "début du mois prochain", "principios del mes que viene", "begin volgende maand", "last Tuesday of every month",
+    "within fourteen days", "innerhalb von zehn Tagen", "dans trois semaines", "en quince días", "binnen tien dagen",
+    "aujourd’hui", "close of business", "by COB", "vandaag of morgen", "mañana", "this coming Thurs", "volgende week vrijdag",
+    "am 14. bezahlt", "le 5 prochain", "el día 20", "op de 3e",
+]  # fmt: skip
+
+
+def test_substring_prefilter_never_changes_what_find_dates_finds(monkeypatch):
+    """Each pattern is skipped when none of its needles occurs; the skip must only ever drop scans that find nothing."""
+    from copilot.classify import dates
+    from copilot.evaluation.dataset import load_dataset
+    from copilot.resources import datasets_dir
+
+    texts = NEEDLE_PHRASES + [i.text for name in ("train.jsonl", "test.jsonl") for i in load_dataset(datasets_dir() / name)]
+    filtered = [dates.find_dates(t, MON) for t in texts]
+    monkeypatch.setattr(dates, "_NEEDLES", dict.fromkeys(dates._NEEDLES, ("",)))  # "" is in every text: scan all
+    unfiltered = [dates.find_dates(t, MON) for t in texts]
+    assert filtered == unfiltered
+    assert sum(map(len, unfiltered)) > len(NEEDLE_PHRASES)  # the corpus really holds dates to lose
+    found_kinds = {h.kind for hits in unfiltered for h in hits}
+    assert found_kinds == {kind for kind, _ in dates._PATTERNS}  # every pattern is exercised
