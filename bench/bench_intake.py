@@ -8,9 +8,13 @@ throughput  end-to-end intake of a 2,000-message backlog (parse, match, store, t
             measured in the same run; target ratio >= 0.5.
 idle        APPEND -> stored latency while the poller IDLEs; target p95 < 2 s.
 memory      peak RSS of a fresh process taking in a 10,000-message backlog; target < 250 MB.
+stages      per-message cost of the unavoidable steps on the same backlog (raw FETCH, the stdlib parse,
+            reply splitting) and the best throughput ratio they leave even if matching, storing and
+            triage cost nothing.
 """
 
 import argparse
+import email
 import json
 import resource
 import statistics
@@ -31,6 +35,7 @@ from copilot.config import Settings  # noqa: E402
 from copilot.demo_intake import record_outbound  # noqa: E402
 from copilot.intake import Poller, backoff_from_settings, context_from_settings, imap_sources  # noqa: E402
 from copilot.labels import Classification, Label, Reply  # noqa: E402
+from copilot.mailparse import PARSE_POLICY, parse_message, reply_text  # noqa: E402
 from copilot.policy import default_policy  # noqa: E402
 from copilot.resources import demo_data_dir  # noqa: E402
 from copilot.store import Store  # noqa: E402
@@ -111,6 +116,42 @@ def bench_throughput(server: DovecotServer, n: int, tmp: Path) -> dict:
             "intake_cpu_us_per_msg": round(intake_cpu_s / n * 1e6)}  # fmt: skip
 
 
+def bench_stages(server: DovecotServer, n: int) -> dict:
+    """Microseconds per message of the steps intake cannot skip, each timed alone (best of 3) in one process."""
+    user = server.new_user()
+    server.append(user, corpus(n, "st"))
+    raw_fetch_rate(server, user, 100)
+    raws: list[bytes] = []
+    with IMAPClient(server.host, server.port, ssl=False) as imap:
+        imap.login(user.name, user.password)
+        imap.select_folder("INBOX", readonly=True)
+        uids = imap.search("ALL")
+        for i in range(0, len(uids), 100):
+            raws += [d[b"BODY[]"] for d in imap.fetch(uids[i : i + 100], [b"BODY.PEEK[]"]).values()]
+    texts = [parse_message(raw).text_full for raw in raws]
+
+    def best_us(step, items) -> float:
+        runs = []
+        for _ in range(3):
+            start = time.perf_counter()
+            for item in items:
+                step(item)
+            runs.append((time.perf_counter() - start) / len(items) * 1e6)
+        return round(min(runs), 1)
+
+    fetch_us = round(min(raw_fetch_rate(server, user, 100)[1] for _ in range(3)) / n * 1e6, 1)
+    stdlib_us = best_us(lambda raw: email.message_from_bytes(raw, policy=PARSE_POLICY), raws)
+    split_us = best_us(reply_text, texts)
+    parse_us = best_us(parse_message, raws)
+    floor = fetch_us + stdlib_us + split_us
+    return {"messages": n, "raw_fetch_us": fetch_us, "stdlib_parse_us": stdlib_us, "reply_split_us": split_us,
+            "parse_message_us": parse_us,
+            # Throughput ratio if intake did nothing but FETCH, parse and split the reply on one core, and on
+            # two cores with the parse and split perfectly parallel: an upper bound for the real pipeline.
+            "ratio_ceiling_one_core": round(fetch_us / floor, 3),
+            "ratio_ceiling_two_cores": round(fetch_us / (fetch_us + (stdlib_us + split_us) / 2), 3)}  # fmt: skip
+
+
 def bench_idle(server: DovecotServer, samples: int, tmp: Path) -> dict:
     user = server.new_user()
     store = demo_store(tmp / "idle.db")
@@ -164,13 +205,13 @@ def main() -> None:
         memory_child(sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6])
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("which", nargs="*", help="throughput, idle and/or memory (default: all)")
+    parser.add_argument("which", nargs="*", help="throughput, idle, memory and/or stages (default: all)")
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--idle-samples", type=int, default=40)
     parser.add_argument("--memory-messages", type=int, default=10_000)
     args = parser.parse_args()
-    which = args.which or ["throughput", "idle", "memory"]
-    unknown = set(which) - {"throughput", "idle", "memory"}
+    which = args.which or ["throughput", "idle", "memory", "stages"]
+    unknown = set(which) - {"throughput", "idle", "memory", "stages"}
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
     with tempfile.TemporaryDirectory(prefix="bench-intake-") as tmp_dir:
@@ -185,6 +226,8 @@ def main() -> None:
                 print("idle", json.dumps(bench_idle(server, args.idle_samples, tmp)))
             if "memory" in which:
                 print("memory", json.dumps(bench_memory(server, args.memory_messages, tmp)))
+            if "stages" in which:
+                print("stages", json.dumps(bench_stages(server, args.messages)))
         finally:
             server.stop()
 
