@@ -2,6 +2,7 @@
 
 import logging
 import signal
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -14,6 +15,21 @@ from copilot.mailbox.folder import FolderMailbox
 from copilot.routing import make_router
 from copilot.sender import make_sender
 from copilot.triage import triage_pending
+
+
+def triage_step(app: App) -> Callable[[IntakeStats | None], None]:
+    """Classify and route whatever is pending, then deliver the alerts that raised."""
+    settings, store = app.settings, app.store
+    classifier = build_classifier(settings, store=store)
+    router = make_router(app.policy, settings)
+    sender = make_sender(settings.smtp, settings.outbox_dir)
+
+    def triage(_: IntakeStats | None = None) -> None:
+        triage_pending(store, classifier, router)
+        # Alerts raised by routing go out now, so an account team hears of an angry reply within the poll cycle.
+        deliver_pending_alerts(store, sender, settings)
+
+    return triage
 
 
 @main.command("poll")
@@ -32,18 +48,8 @@ def poll(app: App, once: bool, from_dir: Path | None, no_triage: bool, verbose: 
         sources = [Source(folder.name, folder.folders, lambda: folder)]
     else:
         sources = imap_sources(settings)
-    classifier = None if no_triage else build_classifier(settings, store=store)
-    router = None if no_triage else make_router(app.policy, settings)
-
-    sender = make_sender(settings.smtp, settings.outbox_dir)
-
-    def triage(_: IntakeStats) -> None:
-        if classifier is not None:
-            triage_pending(store, classifier, router)
-            # Alerts raised by routing go out now, so an account team hears of an angry reply within the poll cycle.
-            deliver_pending_alerts(store, sender, settings)
-
-    ctx = context_from_settings(store, settings, bounce_alerts=router is None)
+    triage = None if no_triage else triage_step(app)
+    ctx = context_from_settings(store, settings, bounce_alerts=no_triage)
     poller = Poller(ctx, sources, backoff_from_settings(settings.imap, 8 if once else None),
                     on_stored=triage)  # fmt: skip
     # Stop after the message in hand: the cursor has moved past it, so nothing is half-done.

@@ -38,6 +38,8 @@ class FolderMailbox:
 
     def fetch(self, uids: Sequence[int]) -> Iterator[RawMail]:
         for uid in uids:
+            if not 1 <= uid <= len(self._items):
+                continue  # gone since the folder was read, as IMAP skips an expunged UID
             item = self._items[uid - 1]
             raw = item.read_bytes() if isinstance(item, Path) else self._maildir.get_bytes(item)  # type: ignore[union-attr]
             yield RawMail(uid, raw, len(raw))

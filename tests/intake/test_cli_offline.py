@@ -50,3 +50,52 @@ def test_poll_routes_and_delivers_the_alerts_it_raises(tmp_path, monkeypatch, sm
     assert result.exit_code == 0, result.output
     (alert,) = smtp_server.messages  # the account owner hears of it in the same run, without `copilot tick`
     assert "Solstice" in alert["Subject"] and "dispute" in alert.get_content().lower()
+
+
+def test_quarantined_mail_is_read_again_once_the_cause_is_fixed(tmp_path, monkeypatch):
+    from copilot import inbound
+    from copilot.store import Store
+
+    real = inbound.detect
+
+    def explode(parsed):
+        if parsed.subject == "explode":
+            raise RuntimeError("detector bug")
+        return real(parsed)
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "1.eml").write_bytes(ms.plain(subject="explode", msgid="<bad@x>"))
+    (inbox / "2.eml").write_bytes(b"no headers at all\r\n")
+    db = str(tmp_path / "c.db")
+    run = CliRunner().invoke
+    monkeypatch.setattr(inbound, "detect", explode)
+    assert "2 quarantined" in run(main, ["--db", db, "poll", "--once", "--from-dir", str(inbox)]).output
+    store = Store.open(tmp_path / "c.db")
+    bug, headless = (r["id"] for r in store.db["quarantine"].rows_where(order_by="uid"))
+
+    still = run(main, ["--db", db, "quarantine", "retry", str(bug), "--from-dir", str(inbox), "--by", "sam"])
+    assert still.exit_code == 1 and "detector bug" in still.output
+    assert store.db["quarantine"].get(bug)["status"] == "open" and store.db["messages"].count == 0
+
+    monkeypatch.setattr(inbound, "detect", real)  # the bug is fixed
+    fixed = run(main, ["--db", db, "quarantine", "retry", str(bug), "--from-dir", str(inbox), "--by", "sam"])
+    assert fixed.exit_code == 0, fixed.output
+    assert "stored (unmatched)" in fixed.output
+    (stored,) = list(store.db["messages"].rows)
+    assert stored["message_id"] == "<bad@x>" and stored["status"] != "pending"  # triaged in the same run
+    assert store.db["quarantine"].get(bug)["status"] == "reprocessed"
+    actions = [(e["actor"], e["action"]) for e in store.audit_events("quarantine", bug)]
+    assert actions == [("intake", "quarantined"), ("sam", "retry_failed"), ("sam", "reprocessed")]
+    twice = run(main, ["--db", db, "quarantine", "retry", str(bug), "--from-dir", str(inbox)])
+    assert twice.exit_code == 1 and "already reprocessed" in twice.output
+
+    refused = run(main, ["--db", db, "quarantine", "dismiss", str(headless), "--reason", " "])
+    assert refused.exit_code == 1 and "say why" in refused.output
+    dismissed = run(main, ["--db", db, "quarantine", "dismiss", str(headless), "--reason", "junk", "--by", "sam"])
+    assert dismissed.exit_code == 0
+    assert run(main, ["--db", db, "quarantine"]).output.strip() == "No quarantined mail."
+    everything = run(main, ["--db", db, "quarantine", "list", "--all"]).output
+    assert "[reprocessed]" in everything and "[dismissed]" in everything
+    missing = run(main, ["--db", db, "quarantine", "retry", "999", "--from-dir", str(inbox)])
+    assert missing.exit_code == 1 and "no quarantined message #999" in missing.output

@@ -244,3 +244,29 @@ def test_tls_connection_verifies_the_certificate(dovecot, imap_user, tmp_path, s
     untrusted = imap_settings(dovecot, imap_user, tmp_path, port=dovecot.tls_port, tls=True)
     with pytest.raises(Exception, match="not trusted.*CA_FILE"):
         ImapMailbox(untrusted.imap).open()
+
+
+def test_quarantined_oversize_mail_is_fetched_again_after_the_limit_is_raised(dovecot, imap_user, tmp_path, monkeypatch):
+    dovecot.append(imap_user, [ms.with_attachment(2_000_000, msgid="<big@customer.example>")])
+    before = flags_by_msgid(dovecot, imap_user)
+    env = {"HOST": dovecot.host, "PORT": dovecot.port, "TLS": "false", "USERNAME": imap_user.name,
+           "PASSWORD": imap_user.password, "MAX_MESSAGE_BYTES": 1_000_000}  # fmt: skip
+    for key, value in env.items():
+        monkeypatch.setenv(f"COPILOT_IMAP__{key}", str(value))
+    db = str(tmp_path / "copilot.db")
+    polled = CliRunner().invoke(main, ["--db", db, "poll", "--once", "--no-triage"])
+    assert "1 quarantined" in polled.output, polled.output
+    store = Store.open(tmp_path / "copilot.db")
+    (entry,) = list(store.db["quarantine"].rows)
+
+    still = CliRunner().invoke(main, ["--db", db, "quarantine", "retry", str(entry["id"]), "--no-triage"])
+    assert still.exit_code == 1 and "over the 1,000,000-byte limit" in still.output
+    monkeypatch.setenv("COPILOT_IMAP__MAX_MESSAGE_BYTES", "5000000")
+    retried = CliRunner().invoke(main, ["--db", db, "quarantine", "retry", str(entry["id"]), "--no-triage", "--by", "sam"])
+    assert retried.exit_code == 0, retried.output
+    (stored,) = list(store.db["messages"].rows_where("direction = 'inbound'"))
+    assert stored["message_id"] == "<big@customer.example>"
+    assert store.db["quarantine"].get(entry["id"])["status"] == "reprocessed"
+    assert flags_by_msgid(dovecot, imap_user) == before  # read with BODY.PEEK again: \Seen untouched
+    again = CliRunner().invoke(main, ["--db", db, "poll", "--once", "--no-triage"])
+    assert "0 stored" in again.output and "0 quarantined" in again.output

@@ -218,3 +218,22 @@ def test_malformed_requests_get_an_html_error_page(collector: TestClient):
     assert "text/html" in collector.get("/no-such-page").headers["content-type"]
     assert collector.get("/no-such-page").status_code == 404
     assert collector.get("/drafts/not-a-number").status_code == 400
+
+
+def test_a_collector_dismisses_quarantined_mail_with_a_reason(collector: TestClient, web_settings: Settings):
+    with open_store(web_settings) as store:
+        (entry,) = list(store.db["quarantine"].rows_where("status = 'open'"))
+    page = "/inbox/quarantine"
+    assert f'action="/inbox/quarantine/{entry["id"]}/dismiss"' in collector.get(page).text
+    refused = _post(collector, f"/inbox/quarantine/{entry['id']}/dismiss", {"reason": "  "}, page)
+    assert refused.status_code == 400 and "say why" in refused.text
+    done = _post(collector, f"/inbox/quarantine/{entry['id']}/dismiss", {"reason": "spam, handled by hand"}, page)
+    assert done.status_code == 303 and done.headers["location"] == page
+    after = collector.get(page).text
+    assert "dismissed" in after and "Nothing in quarantine." in after
+    with open_store(web_settings) as store:
+        assert store.db["quarantine"].get(entry["id"])["status"] == "dismissed"
+        (event,) = store.audit_events("quarantine", entry["id"])
+    assert (event["actor"], event["action"], event["reason"]) == ("user:casey", "dismissed", "spam, handled by hand")
+    again = _post(collector, f"/inbox/quarantine/{entry['id']}/dismiss", {"reason": "twice"}, page)
+    assert again.status_code == 409

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from copilot import quarantine as quarantine_service
 from copilot.labels import LABEL_ACTIONS, LABELS
 from copilot.web import context, queries, services
 from copilot.web.deps import Collector, CurrentUser, PolicyDep, SettingsDep, StoreDep
@@ -44,6 +45,14 @@ def unmatched_queue(request: Request, user: Collector, store: StoreDep) -> Respo
 def quarantine(request: Request, user: Collector, store: StoreDep) -> Response:
     return render(request, "quarantine.html", {"rows": queries.quarantined(store), "tabs": _tab_counts(store),
                                                "tab": "quarantine"})  # fmt: skip
+
+
+@router.post("/inbox/quarantine/{entry_id}/dismiss")
+def dismiss_quarantined(request: Request, entry_id: int, user: Collector, store: StoreDep,
+                        reason: Annotated[str, Form(max_length=1000)] = "") -> Response:  # fmt: skip
+    quarantine_service.dismiss(store, entry_id, user.actor, reason)
+    flash(request, f"Quarantined message #{entry_id} dismissed.")
+    return redirect("/inbox/quarantine")
 
 
 @router.get("/messages/{message_id}", name="message")
