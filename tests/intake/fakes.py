@@ -43,3 +43,17 @@ class MemoryMailbox:
 
     def close(self) -> None:
         pass
+
+
+def break_detector(monkeypatch) -> None:
+    """Make intake fail on any message whose subject is "explode", as a bug in one step would."""
+    from copilot import inbound
+
+    real = inbound.detect
+
+    def explode(parsed):
+        if parsed.subject == "explode":
+            raise RuntimeError("detector bug")
+        return real(parsed)
+
+    monkeypatch.setattr(inbound, "detect", explode)

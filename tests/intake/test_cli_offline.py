@@ -5,6 +5,7 @@ from click.testing import CliRunner
 from copilot.cli import main
 from copilot.resources import demo_data_dir
 from tests.intake import mailsamples as ms
+from tests.intake.fakes import break_detector
 
 
 def test_poll_once_from_a_folder_then_nothing_new(tmp_path):
@@ -53,15 +54,7 @@ def test_poll_routes_and_delivers_the_alerts_it_raises(tmp_path, monkeypatch, sm
 
 
 def test_quarantined_mail_is_read_again_once_the_cause_is_fixed(tmp_path, monkeypatch):
-    from copilot import inbound
     from copilot.store import Store
-
-    real = inbound.detect
-
-    def explode(parsed):
-        if parsed.subject == "explode":
-            raise RuntimeError("detector bug")
-        return real(parsed)
 
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -69,16 +62,16 @@ def test_quarantined_mail_is_read_again_once_the_cause_is_fixed(tmp_path, monkey
     (inbox / "2.eml").write_bytes(b"no headers at all\r\n")
     db = str(tmp_path / "c.db")
     run = CliRunner().invoke
-    monkeypatch.setattr(inbound, "detect", explode)
-    assert "2 quarantined" in run(main, ["--db", db, "poll", "--once", "--from-dir", str(inbox)]).output
     store = Store.open(tmp_path / "c.db")
-    bug, headless = (r["id"] for r in store.db["quarantine"].rows_where(order_by="uid"))
+    with monkeypatch.context() as broken:
+        break_detector(broken)
+        assert "2 quarantined" in run(main, ["--db", db, "poll", "--once", "--from-dir", str(inbox)]).output
+        bug, headless = (r["id"] for r in store.db["quarantine"].rows_where(order_by="uid"))
+        still = run(main, ["--db", db, "quarantine", "retry", str(bug), "--from-dir", str(inbox), "--by", "sam"])
+        assert still.exit_code == 1 and "detector bug" in still.output
+        assert store.db["quarantine"].get(bug)["status"] == "open" and store.db["messages"].count == 0
 
-    still = run(main, ["--db", db, "quarantine", "retry", str(bug), "--from-dir", str(inbox), "--by", "sam"])
-    assert still.exit_code == 1 and "detector bug" in still.output
-    assert store.db["quarantine"].get(bug)["status"] == "open" and store.db["messages"].count == 0
-
-    monkeypatch.setattr(inbound, "detect", real)  # the bug is fixed
+    # the bug is fixed
     fixed = run(main, ["--db", db, "quarantine", "retry", str(bug), "--from-dir", str(inbox), "--by", "sam"])
     assert fixed.exit_code == 0, fixed.output
     assert "stored (unmatched)" in fixed.output

@@ -4,7 +4,6 @@ import mailbox as stdlib_mailbox
 
 import pytest
 
-from copilot import inbound
 from copilot.demo import run_demo
 from copilot.demo_intake import triage_demo_mail  # noqa: F401  (registers the demo step)
 from copilot.errors import MailboxError
@@ -14,7 +13,7 @@ from copilot.mailbox.folder import FolderMailbox
 from copilot.resources import demo_data_dir
 from copilot.store import Store, loads
 from tests.intake import mailsamples as ms
-from tests.intake.fakes import MemoryMailbox
+from tests.intake.fakes import MemoryMailbox, break_detector
 
 
 def sync(store, box) -> "object":
@@ -54,14 +53,7 @@ def test_uidvalidity_change_rereads_with_dedupe(store):
 
 
 def test_unexpected_failure_is_quarantined_and_the_mailbox_moves_on(store, monkeypatch):
-    real = inbound.detect
-
-    def explode(parsed):
-        if parsed.subject == "explode":
-            raise RuntimeError("detector bug")
-        return real(parsed)
-
-    monkeypatch.setattr(inbound, "detect", explode)
+    break_detector(monkeypatch)
     box = MemoryMailbox()
     box.add(ms.plain(subject="explode", msgid="<bad@x>"), ms.plain(msgid="<good@x>"))
     stats = sync(store, box)
