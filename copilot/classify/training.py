@@ -66,8 +66,9 @@ class Features:
 
     def fit_transform(self, texts: list[str]) -> list[sparse.csr_matrix]:
         blocks = [sparse.csr_matrix(p.fit_transform(texts)) for p in self.parts]
-        # Must match the analyzers above (lower-case; word 1-2-grams; char_wb 3-4-grams); a test checks they agree.
-        self._tfidf = [(analyze, p.vocabulary_, p.idf_) for analyze, p in zip((word_grams, char_grams), self.parts[1:], strict=True)]
+        # `rows` reads these with word_grams and char_grams, which must match the analyzers above (lower-case;
+        # word 1-2-grams; char_wb 3-4-grams); a test checks they agree.
+        self._tfidf = [(p.vocabulary_, p.idf_) for p in self.parts[1:]]
         return blocks
 
     def transform(self, texts: list[str]) -> list[sparse.csr_matrix]:
@@ -82,7 +83,7 @@ class Features:
         cues = np.asarray(cue_vector(text)) * self.parts[0].weight
         low = text.lower()
         nonzero = np.flatnonzero(cues)
-        (_, words, word_idf), (_, chars, char_idf) = self._tfidf
+        (words, word_idf), (_, char_idf) = self._tfidf
         # Look every gram up first and count only the known ones: most grams are unknown, and
         # np.unique counts integers faster than a Counter counts strings.
         found_words = [i for i in map(words.get, word_grams(low)) if i is not None]
@@ -97,7 +98,7 @@ class Features:
         memo = self.__dict__.setdefault("_char_memo", {})
         if len(memo) > _CHAR_MEMO_WORDS:
             memo.clear()
-        chars = self._tfidf[1][1]
+        chars = self._tfidf[1][0]
         out: list[int] = []
         for word in low.split():
             cols = memo.get(word)
