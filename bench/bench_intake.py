@@ -34,9 +34,9 @@ from imapclient import IMAPClient  # noqa: E402
 from copilot import ledger  # noqa: E402
 from copilot.config import Settings  # noqa: E402
 from copilot.demo_intake import record_outbound  # noqa: E402
-from copilot.intake import Poller, backoff_from_settings, context_from_settings, imap_sources  # noqa: E402
 from copilot.labels import Classification, Label, Reply  # noqa: E402
-from copilot.mailparse import PARSE_POLICY, parse_message, reply_text  # noqa: E402
+from copilot.mail.intake import Poller, backoff_from_settings, context_from_settings, imap_sources  # noqa: E402
+from copilot.mail.parse import PARSE_POLICY, parse_message, reply_text  # noqa: E402
 from copilot.policy import default_policy  # noqa: E402
 from copilot.resources import demo_data_dir  # noqa: E402
 from copilot.store import Store  # noqa: E402

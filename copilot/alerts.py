@@ -22,9 +22,9 @@ from copilot.cadence import bucket_for
 from copilot.config import Settings
 from copilot.errors import InvalidTransition, NotFound, SendError
 from copilot.labels import Classification
+from copilot.mail.sender import Sender, new_message_id
 from copilot.money import fmt
 from copilot.records import update_audited
-from copilot.sender import Sender, new_message_id
 from copilot.store import Store, dumps, loads
 
 if TYPE_CHECKING:  # routing imports this module; importing it back at run time would be circular

@@ -7,15 +7,15 @@ from copilot import clock
 from copilot.alerts import deliver_pending_alerts
 from copilot.classify import build_classifier
 from copilot.demo import DemoResult, demo_settings, step
-from copilot.inbound import IntakeContext, dedupe_key
-from copilot.intake import Poller, Source
-from copilot.mailbox.folder import FolderMailbox
-from copilot.mailparse import parse_message
-from copilot.matching import known_invoices, own_domains
+from copilot.mail.inbound import IntakeContext, dedupe_key
+from copilot.mail.intake import Poller, Source
+from copilot.mail.mailbox.folder import FolderMailbox
+from copilot.mail.matching import known_invoices, own_domains
+from copilot.mail.parse import parse_message
+from copilot.mail.sender import FolderSender
 from copilot.policy import Policy
 from copilot.resources import demo_data_dir
 from copilot.routing import make_router
-from copilot.sender import FolderSender
 from copilot.store import Store, dumps
 from copilot.triage import triage_pending
 

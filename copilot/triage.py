@@ -7,7 +7,7 @@ from datetime import date, datetime
 from copilot.classifications import save_classification
 from copilot.errors import ClassifierError, InvalidTransition, NotFound
 from copilot.labels import Classifier, Reply
-from copilot.mailparse import ParsedMessage, parse_message
+from copilot.mail.parse import ParsedMessage, parse_message
 from copilot.store import Store, dumps, loads
 
 log = logging.getLogger("copilot.triage")

@@ -1,7 +1,7 @@
 """Classify a raw email message: parse it as intake does, then build the classifier's view of it."""
 
 from copilot.labels import Classification, Classifier, Reply
-from copilot.mailparse import ParsedMessage, parse_message
+from copilot.mail.parse import ParsedMessage, parse_message
 
 
 def reply_from_parsed(parsed: ParsedMessage) -> Reply:

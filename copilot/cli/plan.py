@@ -20,7 +20,7 @@ from copilot.drafting.review import (
     regenerate_draft,
     reject_draft,  # fmt: skip
 )
-from copilot.sender import make_sender
+from copilot.mail.sender import make_sender
 from copilot.store import loads
 
 USER = click.option("--user", default="cli", show_default=True, help="Who is acting (recorded in the audit log).")

@@ -10,10 +10,10 @@ import click
 from copilot.alerts import deliver_pending_alerts
 from copilot.classify import build_classifier
 from copilot.cli.app import App, main, pass_app
-from copilot.intake import IntakeStats, Poller, Source, backoff_from_settings, context_from_settings, imap_sources
-from copilot.mailbox.folder import FolderMailbox
+from copilot.mail.intake import IntakeStats, Poller, Source, backoff_from_settings, context_from_settings, imap_sources
+from copilot.mail.mailbox.folder import FolderMailbox
+from copilot.mail.sender import make_sender
 from copilot.routing import make_router
-from copilot.sender import make_sender
 from copilot.triage import triage_pending
 
 

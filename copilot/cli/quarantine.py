@@ -6,12 +6,12 @@ from pathlib import Path
 import click
 from click_default_group import DefaultGroup
 
-from copilot import quarantine as q
 from copilot.cli.app import App, main, pass_app
 from copilot.cli.poll import triage_step
 from copilot.errors import CopilotError
-from copilot.intake import Source, context_from_settings, imap_sources
-from copilot.mailbox.folder import FolderMailbox
+from copilot.mail import quarantine as q
+from copilot.mail.intake import Source, context_from_settings, imap_sources
+from copilot.mail.mailbox.folder import FolderMailbox
 
 
 @main.group("quarantine", cls=DefaultGroup, default="list", default_if_no_args=True)

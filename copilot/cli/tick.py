@@ -7,9 +7,9 @@ import click
 from copilot import clock
 from copilot.alerts import deliver_pending_alerts, open_alerts
 from copilot.cli.app import App, main, pass_app
+from copilot.mail.sender import make_sender
 from copilot.routing.scheduler import tick as run_tick
 from copilot.routing.service import route_classified
-from copilot.sender import make_sender
 
 
 @main.command("tick")

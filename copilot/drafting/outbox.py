@@ -42,9 +42,9 @@ from copilot.drafting.review import (
     unknown_delivery,
 )
 from copilot.errors import CopilotError, InvalidTransition, MailboxError, SendError
+from copilot.mail.sender import FolderSender, Sender, SmtpSender, new_message_id
 from copilot.pauses import active_pauses, is_paused
 from copilot.policy import Policy
-from copilot.sender import FolderSender, Sender, SmtpSender, new_message_id
 from copilot.store import Store, loads
 
 

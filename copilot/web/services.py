@@ -15,9 +15,9 @@ from copilot import alerts, drafting, metrics, routing, triage
 from copilot.config import Settings
 from copilot.drafting.appender import Appender, ImapAppender
 from copilot.errors import CopilotError, NotFound
+from copilot.mail.sender import make_sender
 from copilot.pauses import add_pause, lift_pause
 from copilot.policy import Policy
-from copilot.sender import make_sender
 from copilot.store import Store
 from copilot.web.cache import cached_or_stale
 from copilot.web.deps import User

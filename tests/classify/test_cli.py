@@ -39,7 +39,7 @@ def test_classify_stdin_prints_a_readable_summary(run):
 
 
 def test_evidence_is_an_exact_quote_for_every_demo_mail(run):
-    from copilot.mailparse import parse_message
+    from copilot.mail.parse import parse_message
 
     for path in sorted(MAIL.glob("*.eml")):
         data = json.loads(run("classify", str(path), "--json", "--classifier", "local").output)

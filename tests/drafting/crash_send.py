@@ -11,7 +11,7 @@ from email.message import EmailMessage
 from copilot.config import ImapSettings, Settings, SmtpSettings
 from copilot.drafting.appender import ImapAppender
 from copilot.drafting.outbox import send_draft
-from copilot.sender import SmtpSender
+from copilot.mail.sender import SmtpSender
 from copilot.store import Store
 
 

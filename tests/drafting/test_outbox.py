@@ -15,8 +15,8 @@ from copilot.drafting.outbox import reconcile_sending, send_auto_drafts, send_dr
 from copilot.drafting.plan import plan_day
 from copilot.drafting.review import approve_draft, edit_draft
 from copilot.errors import InvalidTransition
+from copilot.mail.sender import SmtpSender
 from copilot.pauses import add_pause
-from copilot.sender import SmtpSender
 from copilot.store import Store, dumps, loads
 from tests.drafting.conftest import Ledger
 
@@ -218,7 +218,7 @@ def test_auto_send_respects_the_contact_cap(store, policy, smtp_server):
 
 
 def test_a_reply_to_our_mail_is_matched_by_its_in_reply_to(store, policy, smtp_server):
-    from copilot.matching import MatchInput, match_message
+    from copilot.mail.matching import MatchInput, match_message
 
     settings = smtp_settings(smtp_server)
     draft_id = planned(store, settings, policy, days=35, thread=False)

@@ -9,7 +9,7 @@ from copilot.drafting.outbox import send_draft
 from copilot.drafting.plan import plan_day
 from copilot.drafting.review import GuardrailBlocked, approve_draft, edit_draft, regenerate_draft, reject_draft
 from copilot.errors import InvalidTransition, NotFound
-from copilot.sender import FolderSender
+from copilot.mail.sender import FolderSender
 from copilot.store import loads
 from tests.drafting.conftest import pin
 

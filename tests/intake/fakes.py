@@ -3,7 +3,7 @@
 from collections.abc import Iterator, Sequence
 from threading import Event
 
-from copilot.mailbox.base import RawMail
+from copilot.mail.mailbox.base import RawMail
 
 
 class MemoryMailbox:
@@ -47,7 +47,7 @@ class MemoryMailbox:
 
 def break_detector(monkeypatch) -> None:
     """Make intake fail on any message whose subject is "explode", as a bug in one step would."""
-    from copilot import inbound
+    from copilot.mail import inbound
 
     real = inbound.detect
 

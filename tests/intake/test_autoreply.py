@@ -2,8 +2,8 @@
 
 import pytest
 
-from copilot.autoreply import detect, header_signal, subject_kind
-from copilot.mailparse import parse_message
+from copilot.mail.autoreply import detect, header_signal, subject_kind
+from copilot.mail.parse import parse_message
 from copilot.resources import demo_data_dir
 from tests.intake import mailsamples as ms
 

@@ -2,10 +2,10 @@
 
 import pytest
 
-from copilot import inbound
-from copilot.inbound import IntakeContext
-from copilot.intake import sync_folder
-from copilot.mailbox.base import Disconnected
+from copilot.mail import inbound
+from copilot.mail.inbound import IntakeContext
+from copilot.mail.intake import sync_folder
+from copilot.mail.mailbox.base import Disconnected
 from tests.intake import mailsamples as ms
 from tests.intake.fakes import MemoryMailbox
 

@@ -4,7 +4,7 @@ import pytest
 
 from copilot.config import ImapSettings, load_settings
 from copilot.errors import ConfigError, MailboxError
-from copilot.mailbox.imap import ImapMailbox
+from copilot.mail.mailbox.imap import ImapMailbox
 from tests.intake.fake_imap import XOAuth2Recorder
 
 
@@ -32,7 +32,7 @@ def test_rejected_token_is_a_clear_error():
 
 
 def test_nothing_listening_is_a_disconnect_not_a_crash():
-    from copilot.mailbox.base import Disconnected
+    from copilot.mail.mailbox.base import Disconnected
     from tests.fixtures.smtp import free_port
 
     with pytest.raises(Disconnected, match="cannot connect"):

@@ -3,8 +3,8 @@
 import threading
 
 from copilot.config import ImapSettings
-from copilot.mailbox import imap as imap_module
-from copilot.mailbox.imap import ImapMailbox
+from copilot.mail.mailbox import imap as imap_module
+from copilot.mail.mailbox.imap import ImapMailbox
 
 
 class FakeClock:

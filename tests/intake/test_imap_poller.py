@@ -7,8 +7,8 @@ import pytest
 from click.testing import CliRunner
 
 from copilot.cli import main
-from copilot.intake import Poller, Source, backoff_from_settings, context_from_settings, imap_sources
-from copilot.mailbox.imap import ImapMailbox
+from copilot.mail.intake import Poller, Source, backoff_from_settings, context_from_settings, imap_sources
+from copilot.mail.mailbox.imap import ImapMailbox
 from copilot.store import Store
 from tests.intake import mailsamples as ms
 from tests.intake.conftest import imap_settings

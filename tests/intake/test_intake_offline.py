@@ -7,9 +7,9 @@ import pytest
 from copilot.demo import run_demo
 from copilot.demo_intake import triage_demo_mail  # noqa: F401  (registers the demo step)
 from copilot.errors import MailboxError
-from copilot.inbound import IntakeContext
-from copilot.intake import Backoff, Poller, Source, sync_folder
-from copilot.mailbox.folder import FolderMailbox
+from copilot.mail.inbound import IntakeContext
+from copilot.mail.intake import Backoff, Poller, Source, sync_folder
+from copilot.mail.mailbox.folder import FolderMailbox
 from copilot.resources import demo_data_dir
 from copilot.store import Store, loads
 from tests.intake import mailsamples as ms
@@ -73,7 +73,7 @@ def test_backoff_doubles_with_jitter_and_a_cap(attempt, rand, expected):
 
 
 def test_poller_gives_up_after_the_configured_attempts(store):
-    from copilot.mailbox.base import Disconnected
+    from copilot.mail.mailbox.base import Disconnected
 
     def refuse():
         raise Disconnected("connection refused")

@@ -2,9 +2,9 @@
 
 import pytest
 
-from copilot import mailparse
 from copilot.errors import ParseError
-from copilot.mailparse import ParseLimits, parse_message
+from copilot.mail import parse as mailparse
+from copilot.mail.parse import ParseLimits, parse_message
 from copilot.resources import demo_data_dir
 from tests.intake import mailsamples as ms
 

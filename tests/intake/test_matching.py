@@ -2,7 +2,7 @@
 
 import pytest
 
-from copilot.matching import MatchInput, invoice_candidates, match_message, own_domains
+from copilot.mail.matching import MatchInput, invoice_candidates, match_message, own_domains
 
 
 def facts(subject="", text="", sender=None, refs=()):

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from copilot.intake import Poller, backoff_from_settings, context_from_settings, imap_sources
+from copilot.mail.intake import Poller, backoff_from_settings, context_from_settings, imap_sources
 from copilot.resources import demo_data_dir
 from copilot.store import loads
 from tests.intake.conftest import imap_settings

@@ -4,10 +4,10 @@ import pytest
 
 from copilot.classifications import current_classification
 from copilot.errors import ClassifierError, InvalidTransition, NotFound
-from copilot.inbound import IntakeContext
-from copilot.intake import sync_folder
 from copilot.labels import Classification, Label, Reply
-from copilot.mailbox.folder import FolderMailbox
+from copilot.mail.inbound import IntakeContext
+from copilot.mail.intake import sync_folder
+from copilot.mail.mailbox.folder import FolderMailbox
 from copilot.resources import demo_data_dir
 from copilot.store import loads
 from copilot.triage import link_message_to_customer, parse_message, triage_pending

@@ -13,9 +13,9 @@ from copilot.alerts import acknowledge_alert, deliver_pending_alerts, open_alert
 from copilot.cli import main
 from copilot.config import Settings
 from copilot.errors import InvalidTransition
+from copilot.mail.sender import SmtpSender
 from copilot.resources import demo_data_dir
 from copilot.routing import route_message
-from copilot.sender import SmtpSender
 from copilot.store import Store
 from tests.routing.seed import classify, seed_reply
 

@@ -4,6 +4,7 @@ from datetime import date
 
 from copilot import clock
 from copilot.alerts import deliver_pending_alerts
+from copilot.mail.sender import SmtpSender
 from copilot.pauses import active_pauses, is_paused
 from copilot.routing import (
     clear_frustration_pause,
@@ -12,7 +13,6 @@ from copilot.routing import (
     route_message,
     tick,
 )
-from copilot.sender import SmtpSender
 from copilot.store import loads
 from tests.routing.conftest import BASE_URL
 from tests.routing.seed import classify, seed_reply

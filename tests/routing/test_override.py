@@ -63,7 +63,7 @@ def test_override_of_false_frustration_keeps_the_sent_alert_but_lifts_the_hold(
     ledger_store, smtp_server, smtp_settings, policy, today
 ):
     from copilot.alerts import deliver_pending_alerts
-    from copilot.sender import SmtpSender
+    from copilot.mail.sender import SmtpSender
 
     store = ledger_store
     mid = seed_reply(store, "C-1008", "Ha, we nearly cancelled over this, all good now.", invoices=("INV-2026-0352",))

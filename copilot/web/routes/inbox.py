@@ -5,8 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from copilot import quarantine as quarantine_service
 from copilot.labels import LABEL_ACTIONS, LABELS
+from copilot.mail import quarantine as quarantine_service
 from copilot.web import context, queries, services
 from copilot.web.deps import Collector, CurrentUser, PolicyDep, SettingsDep, StoreDep
 from copilot.web.security import safe_path

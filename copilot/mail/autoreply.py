@@ -14,7 +14,7 @@ from email.message import Message
 
 from flufl.bounce import all_failures
 
-from copilot.mailparse import MSGID_RE, ParsedMessage, header
+from copilot.mail.parse import MSGID_RE, ParsedMessage, header
 
 
 @dataclass(frozen=True)

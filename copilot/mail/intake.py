@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 from copilot import clock
 from copilot.config import ImapSettings, Settings
 from copilot.errors import MailboxError
-from copilot.inbound import IntakeContext, Location, Outcome, quarantine, store_inbound
-from copilot.mailbox.base import Disconnected, Mailbox, RawMail
-from copilot.mailbox.imap import ImapMailbox
-from copilot.mailparse import ParseLimits
-from copilot.matching import own_domains
+from copilot.mail.inbound import IntakeContext, Location, Outcome, quarantine, store_inbound
+from copilot.mail.mailbox.base import Disconnected, Mailbox, RawMail
+from copilot.mail.mailbox.imap import ImapMailbox
+from copilot.mail.matching import own_domains
+from copilot.mail.parse import ParseLimits
 from copilot.store import Store
 
-log = logging.getLogger("copilot.intake")
+log = logging.getLogger("copilot.mail.intake")
 
 Connector = Callable[[], Mailbox]  # opens (connects and logs in) a fresh mailbox
 COMMIT_BATCH = 100  # messages per transaction where storing leaves the mailbox untouched

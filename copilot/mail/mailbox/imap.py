@@ -18,7 +18,7 @@ from imapclient.exceptions import IMAPClientError, LoginError
 
 from copilot.config import ImapSettings
 from copilot.errors import MailboxError
-from copilot.mailbox.base import Disconnected, RawMail
+from copilot.mail.mailbox.base import Disconnected, RawMail
 
 T = TypeVar("T")
 # Errors that mean "the connection is gone": reconnect and catch up.

@@ -6,8 +6,8 @@ stored exactly as the poller would have stored it. Each outcome is audited with 
 """
 
 from copilot.errors import CopilotError, InvalidTransition, NotFound
-from copilot.inbound import IntakeContext, Location, Outcome, store_inbound
-from copilot.mailbox.base import Mailbox
+from copilot.mail.inbound import IntakeContext, Location, Outcome, store_inbound
+from copilot.mail.mailbox.base import Mailbox
 from copilot.store import Store
 
 

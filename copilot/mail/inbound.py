@@ -13,12 +13,12 @@ from email.parser import BytesHeaderParser
 
 from copilot import clock
 from copilot.alerts import AlertContent, create_alert
-from copilot.autoreply import AutoReply, detect
-from copilot.mailparse import ParsedMessage, ParseLimits, header, parse_message
-from copilot.matching import Match, MatchInput, match_message
+from copilot.mail.autoreply import AutoReply, detect
+from copilot.mail.matching import Match, MatchInput, match_message
+from copilot.mail.parse import ParsedMessage, ParseLimits, header, parse_message
 from copilot.store import Store, dumps
 
-log = logging.getLogger("copilot.intake")
+log = logging.getLogger("copilot.mail.intake")
 RAW_HEAD_BYTES = 65536
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from threading import Event
 
 from copilot.errors import MailboxError
-from copilot.mailbox.base import RawMail
+from copilot.mail.mailbox.base import RawMail
 
 
 class FolderMailbox:
