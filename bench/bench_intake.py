@@ -31,10 +31,10 @@ sys.path.insert(0, str(ROOT))
 
 from imapclient import IMAPClient  # noqa: E402
 
-from copilot import ledger  # noqa: E402
 from copilot.config import Settings  # noqa: E402
 from copilot.demo_intake import record_outbound  # noqa: E402
 from copilot.labels import Classification, Label, Reply  # noqa: E402
+from copilot.ledger import importer  # noqa: E402
 from copilot.mail.intake import Poller, backoff_from_settings, context_from_settings, imap_sources  # noqa: E402
 from copilot.mail.parse import PARSE_POLICY, parse_message, reply_text  # noqa: E402
 from copilot.policy import default_policy  # noqa: E402
@@ -75,7 +75,7 @@ def settings_for(server: DovecotServer, user: ImapUser, db: Path) -> Settings:
 def demo_store(db: Path) -> Store:
     store = Store.open(db)
     data = demo_data_dir()
-    ledger.import_invoices(store, data / "invoices.csv", default_policy(), actor="bench")
+    importer.import_invoices(store, data / "invoices.csv", default_policy(), actor="bench")
     for path in sorted((data / "sent").glob("*.eml")):
         record_outbound(store, path.read_bytes(), actor="bench")
     return store

@@ -12,10 +12,11 @@ import time
 from datetime import date
 from pathlib import Path
 
-from copilot import clock, ledger
+from copilot import clock
 from copilot.classifications import save_classification
 from copilot.config import Settings
 from copilot.labels import Classification, Label
+from copilot.ledger import importer
 from copilot.policy import default_policy
 from copilot.resources import demo_data_dir
 from copilot.routing import route_message
@@ -31,7 +32,7 @@ def main(count: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         settings = Settings(db_path=Path(folder) / "bench.db")
         store = Store.open(settings.db_path)
-        ledger.import_invoices(store, demo_data_dir() / "invoices.csv", policy)
+        importer.import_invoices(store, demo_data_dir() / "invoices.csv", policy)
         invoices = list(store.db["invoices"].rows_where("status != 'paid'"))
         ids, results = [], []
         for n in range(count):

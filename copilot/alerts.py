@@ -22,8 +22,8 @@ from copilot.cadence import bucket_for
 from copilot.config import Settings
 from copilot.errors import InvalidTransition, NotFound, SendError
 from copilot.labels import Classification
+from copilot.ledger.money import fmt
 from copilot.mail.sender import Sender, new_message_id
-from copilot.money import fmt
 from copilot.records import update_audited
 from copilot.store import Store, dumps, loads
 

@@ -5,9 +5,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from copilot import clock, ledger
-from copilot.aging import AgingReport, aging_report
+from copilot import clock
 from copilot.config import Settings, load_settings
+from copilot.ledger import importer
+from copilot.ledger.aging import AgingReport, aging_report
 from copilot.policy import Policy
 from copilot.resources import demo_data_dir
 from copilot.store import Store
@@ -50,8 +51,8 @@ def step(name: str) -> Callable[[Step], Step]:
 @step("ledger")
 def load_ledger(store: Store, policy: Policy, result: DemoResult) -> None:
     data = demo_data_dir()
-    inv = ledger.import_invoices(store, data / "invoices.csv", policy, actor="demo")
-    pay = ledger.import_payments(store, data / "payments.csv", actor="demo")
+    inv = importer.import_invoices(store, data / "invoices.csv", policy, actor="demo")
+    pay = importer.import_payments(store, data / "payments.csv", actor="demo")
     result.notes.append(f"ledger: {len(inv.created)} invoices and {len(pay.created)} payments loaded")
 
 

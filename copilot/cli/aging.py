@@ -5,10 +5,10 @@ import json
 import click
 
 from copilot import clock
-from copilot.aging import aging_report
 from copilot.cli.app import App, main, pass_app
-from copilot.metrics import DEFAULT_PERIOD_DAYS, compute_metrics
-from copilot.money import fmt
+from copilot.ledger.aging import aging_report
+from copilot.ledger.metrics import DEFAULT_PERIOD_DAYS, compute_metrics
+from copilot.ledger.money import fmt
 
 
 @main.command("aging")

@@ -9,7 +9,7 @@ from copilot.cli.app import App, main, pass_app
 from copilot.cli.serve import run_server
 from copilot.demo import DEMO_SETTINGS, DEMO_TODAY, run_demo
 from copilot.drafting import demo_step  # noqa: F401  (registers the drafting step)
-from copilot.money import fmt
+from copilot.ledger.money import fmt
 from copilot.web import demo as _web_demo  # noqa: F401  (registers the demo users step)
 
 

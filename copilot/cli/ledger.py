@@ -5,8 +5,9 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from copilot import clock, ledger
+from copilot import clock
 from copilot.cli.app import App, main, pass_app
+from copilot.ledger import importer
 from copilot.routing.scheduler import on_payments
 
 
@@ -23,7 +24,7 @@ def _count_rows(path: Path) -> int:
         return 0
 
 
-def _report(result: ledger.ImportResult) -> None:
+def _report(result: importer.ImportResult) -> None:
     s = result.summary()
     click.echo(
         f"{s['kind']}: {s['rows']} rows — {s['created']} created, {s['updated']} updated, "
@@ -40,7 +41,7 @@ def _report(result: ledger.ImportResult) -> None:
 def import_invoices(app: App, file: Path, skip_invalid: bool) -> None:
     """Import or update invoices, customers and billing contacts from FILE."""
     with tqdm(total=_count_rows(file), unit="row", disable=None, leave=False) as bar:
-        result = ledger.import_invoices(app.store, file, app.policy, skip_invalid=skip_invalid, progress=bar.update)
+        result = importer.import_invoices(app.store, file, app.policy, skip_invalid=skip_invalid, progress=bar.update)
     _report(result)
 
 
@@ -51,7 +52,7 @@ def import_invoices(app: App, file: Path, skip_invalid: bool) -> None:
 def import_payments(app: App, file: Path, skip_invalid: bool) -> None:
     """Record payments from FILE and update invoice balances."""
     with tqdm(total=_count_rows(file), unit="row", disable=None, leave=False) as bar:
-        result = ledger.import_payments(app.store, file, skip_invalid=skip_invalid, progress=bar.update)
+        result = importer.import_payments(app.store, file, skip_invalid=skip_invalid, progress=bar.update)
     _report(result)
     followed = on_payments(app.store, result.affected_invoices, app.policy, clock.today())
     if followed.promises_kept or followed.paid_claims_confirmed:

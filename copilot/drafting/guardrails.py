@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from copilot.drafting.facts import DraftFacts
-from copilot.money import CURRENCIES
+from copilot.ledger.money import CURRENCIES
 
 
 @dataclass(frozen=True)

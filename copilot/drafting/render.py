@@ -14,7 +14,7 @@ from functools import lru_cache
 import jinja2
 
 from copilot.drafting.facts import DraftFacts, SenderFact
-from copilot.money import fmt
+from copilot.ledger.money import fmt
 from copilot.resources import templates_dir
 
 TONES: tuple[str, ...] = ("standard", "warmer", "firmer")

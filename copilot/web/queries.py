@@ -7,9 +7,9 @@ from collections import defaultdict
 from datetime import date, datetime
 from decimal import Decimal
 
-from copilot.aging import OPEN_STATUSES
 from copilot.cadence import BUCKETS, NOT_DUE, bucket_action
-from copilot.metrics import DISPUTE_AGES
+from copilot.ledger.aging import OPEN_STATUSES
+from copilot.ledger.metrics import DISPUTE_AGES
 from copilot.policy import Policy
 from copilot.store import Store, loads
 from copilot.web.cache import cached

@@ -11,10 +11,11 @@ from collections.abc import Callable
 from datetime import date
 from typing import TypeVar
 
-from copilot import alerts, drafting, metrics, routing, triage
+from copilot import alerts, drafting, routing, triage
 from copilot.config import Settings
 from copilot.drafting.appender import Appender, ImapAppender
 from copilot.errors import CopilotError, NotFound
+from copilot.ledger import metrics
 from copilot.mail.sender import make_sender
 from copilot.pauses import add_pause, lift_pause
 from copilot.policy import Policy

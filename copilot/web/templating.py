@@ -10,7 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.templating import Jinja2Templates
 
-from copilot.money import fmt
+from copilot.ledger.money import fmt
 from copilot.resources import templates_dir
 from copilot.store import loads
 from copilot.web.security import csrf_token

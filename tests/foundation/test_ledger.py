@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from copilot import ledger
 from copilot.errors import ImportRejected
+from copilot.ledger import importer
 from copilot.resources import demo_data_dir
 
 HEADER = ("customer_id,customer_name,segment,arr,account_owner_email,billing_emails,invoice_number,"
@@ -26,11 +26,11 @@ def _state(store) -> dict:
 
 
 def test_sample_ledger_twice_leaves_the_same_state(store, policy):
-    first = ledger.import_invoices(store, SAMPLE, policy)
-    ledger.import_payments(store, SAMPLE_PAYMENTS)
+    first = importer.import_invoices(store, SAMPLE, policy)
+    importer.import_payments(store, SAMPLE_PAYMENTS)
     after_first = _state(store)
-    second = ledger.import_invoices(store, SAMPLE, policy)
-    ledger.import_payments(store, SAMPLE_PAYMENTS)
+    second = importer.import_invoices(store, SAMPLE, policy)
+    importer.import_payments(store, SAMPLE_PAYMENTS)
     assert first.created and not second.created and not second.updated
     assert len(second.unchanged) == len(first.created)
     assert _state(store) == after_first
@@ -41,9 +41,9 @@ def test_sample_ledger_twice_leaves_the_same_state(store, policy):
 def test_reimport_records_what_changed(store, policy, tmp_path):
     path = tmp_path / "inv.csv"
     path.write_text(HEADER + GOOD)
-    ledger.import_invoices(store, path, policy)
+    importer.import_invoices(store, path, policy)
     path.write_text(HEADER + GOOD.replace("1200.50,USD,1200.50", "1200.50,USD,200.50").replace(",open,", ",partially_paid,"))
-    result = ledger.import_invoices(store, path, policy)
+    result = importer.import_invoices(store, path, policy)
     assert result.updated == ["INV-1"]
     (event,) = [e for e in store.audit_events("invoice", "INV-1") if e["action"] == "updated"]
     assert '"1200.50"' in event["before_json"] and '"200.50"' in event["after_json"]
@@ -66,13 +66,13 @@ def test_reimport_records_what_changed(store, policy, tmp_path):
     ],
 )
 def test_bad_row_refuses_the_whole_file(store, policy, tmp_path, row, line, reason):
-    ledger.import_invoices(store, SAMPLE, policy)
+    importer.import_invoices(store, SAMPLE, policy)
     before = _snapshot(store)
     path = tmp_path / "bad.csv"
     first = GOOD.replace("INV-1", "INV-0")
     path.write_text(HEADER + first + row)
     with pytest.raises(ImportRejected) as err:
-        ledger.import_invoices(store, path, policy)
+        importer.import_invoices(store, path, policy)
     assert (line, reason) in [(ln, msg[: len(reason)]) for ln, msg in err.value.problems] or any(
         ln == line and reason in msg for ln, msg in err.value.problems
     ), err.value.problems
@@ -94,7 +94,7 @@ def test_unreadable_files_are_refused(store, policy, tmp_path, content, reason):
     path = tmp_path / "f.csv"
     path.write_bytes(content)
     with pytest.raises(ImportRejected) as err:
-        ledger.import_invoices(store, path, policy)
+        importer.import_invoices(store, path, policy)
     assert reason in str(err.value)
     assert store.db["invoices"].count == 0
 
@@ -102,7 +102,7 @@ def test_unreadable_files_are_refused(store, policy, tmp_path, content, reason):
 def test_skip_invalid_imports_the_rest(store, policy, tmp_path):
     path = tmp_path / "mixed.csv"
     path.write_text(HEADER + GOOD + GOOD.replace("INV-1", "INV-2").replace("2026-10-01", "01/10/2026"))
-    result = ledger.import_invoices(store, path, policy, skip_invalid=True)
+    result = importer.import_invoices(store, path, policy, skip_invalid=True)
     assert result.created == ["INV-1"]
     assert result.skipped[0][0] == 3
     assert store.db["invoices"].count == 1
@@ -111,7 +111,7 @@ def test_skip_invalid_imports_the_rest(store, policy, tmp_path):
 def test_amounts_are_exact_decimals(store, policy, tmp_path):
     path = tmp_path / "inv.csv"
     path.write_text(HEADER + GOOD.replace("1200.50,USD,1200.50", "0.10,EUR,0.10"))
-    ledger.import_invoices(store, path, policy)
+    importer.import_invoices(store, path, policy)
     row = store.db["invoices"].get("INV-1")
     assert row["amount"] == "0.10" and row["currency"] == "EUR"
     assert Decimal(row["amount"]) * 3 == Decimal("0.30")
@@ -120,17 +120,17 @@ def test_amounts_are_exact_decimals(store, policy, tmp_path):
 def test_payments_mark_invoices_paid_or_partial(store, policy, tmp_path):
     inv = tmp_path / "inv.csv"
     inv.write_text(HEADER + GOOD + GOOD.replace("INV-1", "INV-2"))
-    ledger.import_invoices(store, inv, policy)
+    importer.import_invoices(store, inv, policy)
     pay = tmp_path / "pay.csv"
     pay.write_text("payment_id,invoice_number,customer_id,amount,currency,paid_on,method,reference\n"
                    "P-1,INV-1,C-1,1200.50,USD,2026-11-01,wire,\nP-2,INV-2,,200.00,USD,2026-11-02,ach,\n")  # fmt: skip
-    result = ledger.import_payments(store, pay)
+    result = importer.import_payments(store, pay)
     assert sorted(result.affected_invoices) == ["INV-1", "INV-2"]
     assert store.db["invoices"].get("INV-1")["status"] == "paid"
     assert store.db["invoices"].get("INV-1")["open_balance"] == "0.00"
     assert store.db["invoices"].get("INV-2")["status"] == "partially_paid"
     assert store.db["invoices"].get("INV-2")["open_balance"] == "1000.50"
-    again = ledger.import_payments(store, pay)  # each payment applies once
+    again = importer.import_payments(store, pay)  # each payment applies once
     assert again.unchanged == ["P-1", "P-2"]
     assert store.db["invoices"].get("INV-2")["open_balance"] == "1000.50"
 
@@ -147,11 +147,11 @@ def test_payments_mark_invoices_paid_or_partial(store, policy, tmp_path):
 def test_bad_payment_rows(store, policy, tmp_path, row, reason):
     inv = tmp_path / "inv.csv"
     inv.write_text(HEADER + GOOD)
-    ledger.import_invoices(store, inv, policy)
+    importer.import_invoices(store, inv, policy)
     pay = tmp_path / "pay.csv"
     pay.write_text("payment_id,invoice_number,customer_id,amount,currency,paid_on,method,reference\n" + row + "\n")
     with pytest.raises(ImportRejected) as err:
-        ledger.import_payments(store, pay)
+        importer.import_payments(store, pay)
     assert reason in str(err.value)
     assert store.db["payments"].count == 0
     assert store.db["invoices"].get("INV-1")["open_balance"] == "1200.50"
@@ -159,7 +159,7 @@ def test_bad_payment_rows(store, policy, tmp_path, row, reason):
 
 def test_csv_format_is_documented():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    for column in ledger.INVOICE_COLUMNS + ledger.PAYMENT_COLUMNS:
+    for column in importer.INVOICE_COLUMNS + importer.PAYMENT_COLUMNS:
         assert f"`{column}`" in readme, column
 
 
@@ -167,12 +167,12 @@ def test_account_team_and_risk_flag(store, policy, tmp_path):
     path = tmp_path / "inv.csv"
     header = HEADER.rstrip("\n") + ",account_team_emails,risky\n"
     path.write_text(header + GOOD.rstrip("\n") + ",csm@ourco.example; vp@ourco.example,yes\n")
-    ledger.import_invoices(store, path, policy)
+    importer.import_invoices(store, path, policy)
     customer = store.db["customers"].get("C-1")
     assert customer["account_team_emails"] == '["csm@ourco.example", "vp@ourco.example"]'
     assert customer["risky"] == 1
     path.write_text(HEADER + GOOD)  # a file without the columns leaves them as they were
-    ledger.import_invoices(store, path, policy)
+    importer.import_invoices(store, path, policy)
     assert store.db["customers"].get("C-1")["risky"] == 1
 
 
@@ -182,11 +182,11 @@ def test_bad_team_or_risk_values(store, policy, tmp_path, team, risky, reason):
     path = tmp_path / "inv.csv"
     path.write_text(HEADER.rstrip("\n") + ",account_team_emails,risky\n" + GOOD.rstrip("\n") + f",{team},{risky}\n")
     with pytest.raises(ImportRejected, match=reason):
-        ledger.import_invoices(store, path, policy)
+        importer.import_invoices(store, path, policy)
 
 
 def test_a_blank_required_amount_is_reported_as_missing(store, policy, tmp_path):
     path = tmp_path / "inv.csv"
     path.write_text(HEADER + GOOD.replace("1200.50,USD,1200.50", ",USD,"))
     with pytest.raises(ImportRejected, match="line 2: amount is missing"):
-        ledger.import_invoices(store, path, policy)
+        importer.import_invoices(store, path, policy)

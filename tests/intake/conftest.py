@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from copilot import ledger
 from copilot.config import Settings
 from copilot.demo_intake import record_outbound
+from copilot.ledger import importer
 from copilot.policy import default_policy
 from copilot.resources import demo_data_dir
 from copilot.store import Store
@@ -24,8 +24,8 @@ def imap_settings(server: DovecotServer, user: ImapUser, tmp_path: Path, **imap:
 def demo_ledger(store: Store) -> Store:
     """The in-memory store loaded with the demo ledger and the reminders we sent."""
     data = demo_data_dir()
-    ledger.import_invoices(store, data / "invoices.csv", default_policy(), actor="test")
-    ledger.import_payments(store, data / "payments.csv", actor="test")
+    importer.import_invoices(store, data / "invoices.csv", default_policy(), actor="test")
+    importer.import_payments(store, data / "payments.csv", actor="test")
     for path in sorted((data / "sent").glob("*.eml")):
         record_outbound(store, path.read_bytes(), actor="test")
     return store

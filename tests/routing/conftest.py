@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from copilot import ledger
 from copilot.config import Settings
+from copilot.ledger import importer
 from copilot.resources import demo_data_dir
 from copilot.store import Store
 
@@ -16,8 +16,8 @@ BASE_URL = "https://copilot.ourco.example"
 @pytest.fixture
 def ledger_store(store: Store, policy, today: date) -> Store:
     """The in-memory store holding the demo invoices and payments, with the clock on the demo day."""
-    ledger.import_invoices(store, demo_data_dir() / "invoices.csv", policy)
-    ledger.import_payments(store, demo_data_dir() / "payments.csv")
+    importer.import_invoices(store, demo_data_dir() / "invoices.csv", policy)
+    importer.import_payments(store, demo_data_dir() / "payments.csv")
     return store
 
 

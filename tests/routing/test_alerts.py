@@ -8,11 +8,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from click.testing import CliRunner
 
-from copilot import ledger
 from copilot.alerts import acknowledge_alert, deliver_pending_alerts, open_alerts, retry_alert
 from copilot.cli import main
 from copilot.config import Settings
 from copilot.errors import InvalidTransition
+from copilot.ledger import importer
 from copilot.mail.sender import SmtpSender
 from copilot.resources import demo_data_dir
 from copilot.routing import route_message
@@ -157,7 +157,7 @@ def test_webhook_url_must_be_https():
 def test_tick_command_routes_checks_and_delivers(tmp_path, smtp_server, policy, monkeypatch):
     db = tmp_path / "copilot.db"
     with Store.open(db) as store:
-        ledger.import_invoices(store, demo_data_dir() / "invoices.csv", policy)
+        importer.import_invoices(store, demo_data_dir() / "invoices.csv", policy)
         mid = seed_reply(store, "C-1008", "We will cancel if this goes on.", invoices=("INV-2026-0352",))
         classify(store, mid, "frustration", frustrated=True)
     monkeypatch.setenv("COPILOT_SMTP__HOST", smtp_server.host)
@@ -185,7 +185,7 @@ def test_failed_alert_is_listed_retried_and_acknowledged_from_the_command_line(
 ):
     db = tmp_path / "copilot.db"
     with Store.open(db) as store:
-        ledger.import_invoices(store, demo_data_dir() / "invoices.csv", policy)
+        importer.import_invoices(store, demo_data_dir() / "invoices.csv", policy)
         mid = seed_reply(store, "C-1008", "Cancel the contract.", invoices=("INV-2026-0352",))
         classify(store, mid, "frustration", frustrated=True)
     for name, value in {"HOST": smtp_server.host, "PORT": str(smtp_server.port), "SECURITY": "none"}.items():

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from copilot import ledger
 from copilot.cli import main
-from copilot.metrics import compute_metrics
+from copilot.ledger import importer
+from copilot.ledger.metrics import compute_metrics
 from copilot.store import Store
 
 AS_OF = date(2026, 11, 30)  # a 30-day period runs from 2026-10-31 (exclusive) to 2026-11-30
@@ -31,8 +31,8 @@ P2,C,500.00,USD,2026-11-15
 def _seed(store: Store, policy, tmp_path: Path) -> None:
     (tmp_path / "inv.csv").write_text(INVOICES)
     (tmp_path / "pay.csv").write_text(PAYMENTS)
-    ledger.import_invoices(store, tmp_path / "inv.csv", policy)
-    ledger.import_payments(store, tmp_path / "pay.csv")
+    importer.import_invoices(store, tmp_path / "inv.csv", policy)
+    importer.import_payments(store, tmp_path / "pay.csv")
     db = store.db
     for status, resolved in (
         ("kept", "2026-11-20T10:00:00"),

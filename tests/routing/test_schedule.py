@@ -5,8 +5,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from copilot import ledger
 from copilot.cli import main
+from copilot.ledger import importer
 from copilot.pauses import active_pauses, is_paused
 from copilot.resources import demo_data_dir
 from copilot.routing import on_payments, route_message, tick
@@ -38,7 +38,7 @@ def _promise(store: Store, policy, settings, **fields) -> int:
 def test_kept_promise_through_the_payments_import_command(tmp_path, policy, settings, today):
     db = tmp_path / "copilot.db"
     with Store.open(db) as store:
-        ledger.import_invoices(store, demo_data_dir() / "invoices.csv", policy)
+        importer.import_invoices(store, demo_data_dir() / "invoices.csv", policy)
         _promise(
             store, policy, settings, promise_date=date(2026, 11, 20), promise_amount="18250.00", promise_currency="USD"
         )
@@ -62,7 +62,7 @@ def test_partial_payment_does_not_keep_the_promise(ledger_store, policy, setting
     _promise(
         store, policy, settings, promise_date=date(2026, 11, 20), promise_amount="18250.00", promise_currency="USD"
     )
-    result = ledger.import_payments(
+    result = importer.import_payments(
         store, _payments_csv(tmp_path, "PAY-9002,INV-2026-0343,C-1001,1000.00,USD,2026-11-19,,")
     )
 
@@ -80,7 +80,7 @@ def test_promise_with_no_date_kept_when_invoice_paid_on_tick(ledger_store, polic
         "2026-11-26",
     )
     # Payment recorded without the import hook (e.g. by another tool): the tick still notices.
-    ledger.import_payments(store, _payments_csv(tmp_path, "PAY-9003,INV-2026-0343,C-1001,18250.00,USD,2026-11-22,,"))
+    importer.import_payments(store, _payments_csv(tmp_path, "PAY-9003,INV-2026-0343,C-1001,18250.00,USD,2026-11-22,,"))
 
     report = tick(store, policy, settings, date(2026, 11, 23))
 
@@ -133,7 +133,7 @@ def test_paid_claim_confirmed_by_payments_import(ledger_store, policy, settings,
     mid = seed_reply(store, "C-1003", "Paid by ACH today.", invoices=("INV-2026-0376",))
     classify(store, mid, "paid")
     route_message(store, mid, policy, settings)
-    result = ledger.import_payments(
+    result = importer.import_payments(
         store, _payments_csv(tmp_path, "PAY-9004,INV-2026-0376,C-1003,12500.00,USD,2026-11-18,ach,")
     )
 

@@ -174,11 +174,11 @@ def test_create_app_refuses_to_start_without_a_session_key(tmp_path):
 
 def test_dependency_overrides_give_a_user_and_an_in_memory_store(store, policy, today):
     """The seams tests use: a fixed user and a store that never touches the disk."""
-    from copilot import ledger
+    from copilot.ledger import importer
     from copilot.resources import demo_data_dir
     from tests.web.seed import add_draft
 
-    ledger.import_invoices(store, demo_data_dir() / "invoices.csv", policy, actor="test")
+    importer.import_invoices(store, demo_data_dir() / "invoices.csv", policy, actor="test")
     draft = add_draft(store, "C-1002", ["INV-2026-0297"], contact="x@example.test", subject="Only here", body="b")
     app = create_app(Settings(db_path="/nonexistent/never-opened.db", web={"secret_key": "k" * 40}), policy)
     app.dependency_overrides[get_store] = lambda: store

@@ -167,8 +167,8 @@ def test_narrow_screen_styles_exist(client: TestClient):
 
 
 def test_the_dashboards_aging_table_matches_the_aging_report(web_settings, policy, today):
-    """The dashboard aggregates in SQL for speed; it must agree with copilot.aging to the cent."""
-    from copilot.aging import aging_report
+    """The dashboard aggregates in SQL for speed; it must agree with copilot.ledger.aging to the cent."""
+    from copilot.ledger.aging import aging_report
     from copilot.web.queries import aging_table
 
     with open_store(web_settings) as store:

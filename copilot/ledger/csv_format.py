@@ -1,7 +1,7 @@
 """Reading ledger CSV files: decoding, header checks and row validation, before anything is stored.
 
 Every problem is reported as (line number, reason) so a user can fix the file; the
-importer in `copilot.ledger` writes nothing unless the whole file passes.
+importer in `copilot.ledger.importer` writes nothing unless the whole file passes.
 """
 
 import csv
@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, field_validator, model_validator
 
 from copilot.errors import ImportRejected
-from copilot.money import check_currency, parse_amount
+from copilot.ledger.money import check_currency, parse_amount
 
 INVOICE_COLUMNS = (
     "customer_id", "customer_name", "segment", "arr", "account_owner_email", "billing_emails",

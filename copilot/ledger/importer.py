@@ -1,6 +1,6 @@
 """Ledger import: invoices and payments from the CSV files ERPs and billing systems export.
 
-A file is validated whole (`copilot.ledger_csv`) before anything is written. A bad row is
+A file is validated whole (`copilot.ledger.csv_format`) before anything is written. A bad row is
 reported with its line number and reason, and the store is left untouched unless the
 caller asks to skip invalid rows. Re-importing a file is idempotent.
 """
@@ -14,7 +14,7 @@ from typing import Any
 from copilot import clock
 from copilot.cadence import segment_for
 from copilot.errors import ImportRejected
-from copilot.ledger_csv import (  # noqa: F401  (the column lists are part of this module's interface)
+from copilot.ledger.csv_format import (  # noqa: F401  (the column lists are part of this module's interface)
     INVOICE_COLUMNS,
     INVOICE_REQUIRED,
     PAYMENT_COLUMNS,
