@@ -37,7 +37,7 @@ from copilot.labels import Classification, Label, Reply  # noqa: E402
 from copilot.ledger import importer  # noqa: E402
 from copilot.mail.intake import Poller, backoff_from_settings, context_from_settings, imap_sources  # noqa: E402
 from copilot.mail.parse import PARSE_POLICY, parse_message, reply_text  # noqa: E402
-from copilot.policy import default_policy  # noqa: E402
+from copilot.policy.model import default_policy  # noqa: E402
 from copilot.resources import demo_data_dir  # noqa: E402
 from copilot.store import Store  # noqa: E402
 from copilot.triage import triage_pending  # noqa: E402

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from copilot import clock  # noqa: E402
 from copilot.config import Settings  # noqa: E402
 from copilot.drafting.plan import plan_day  # noqa: E402
-from copilot.policy import default_policy  # noqa: E402
+from copilot.policy.model import default_policy  # noqa: E402
 from copilot.store import Store, dumps  # noqa: E402
 
 TODAY = date(2026, 11, 16)  # a Monday

@@ -25,7 +25,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 from copilot import clock  # noqa: E402
 from copilot.config import Settings  # noqa: E402
 from copilot.ledger.metrics import compute_metrics  # noqa: E402
-from copilot.policy import default_policy  # noqa: E402
+from copilot.policy.model import default_policy  # noqa: E402
 from copilot.store import Store, dumps  # noqa: E402
 from copilot.users import create_user  # noqa: E402
 from copilot.web.app import create_app  # noqa: E402

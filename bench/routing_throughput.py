@@ -17,7 +17,7 @@ from copilot.classifications import save_classification
 from copilot.config import Settings
 from copilot.labels import Classification, Label
 from copilot.ledger import importer
-from copilot.policy import default_policy
+from copilot.policy.model import default_policy
 from copilot.resources import demo_data_dir
 from copilot.routing import route_message
 from copilot.routing.decide import decide

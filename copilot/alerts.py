@@ -18,12 +18,12 @@ from email.utils import formataddr
 from typing import TYPE_CHECKING
 
 from copilot import clock
-from copilot.cadence import bucket_for
 from copilot.config import Settings
 from copilot.errors import InvalidTransition, NotFound, SendError
 from copilot.labels import Classification
 from copilot.ledger.money import fmt
 from copilot.mail.sender import Sender, new_message_id
+from copilot.policy.cadence import bucket_for
 from copilot.records import update_audited
 from copilot.store import Store, dumps, loads
 

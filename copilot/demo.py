@@ -9,7 +9,7 @@ from copilot import clock
 from copilot.config import Settings, load_settings
 from copilot.ledger import importer
 from copilot.ledger.aging import AgingReport, aging_report
-from copilot.policy import Policy
+from copilot.policy.model import Policy
 from copilot.resources import demo_data_dir
 from copilot.store import Store
 

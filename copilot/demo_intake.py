@@ -13,7 +13,7 @@ from copilot.mail.mailbox.folder import FolderMailbox
 from copilot.mail.matching import known_invoices, own_domains
 from copilot.mail.parse import parse_message
 from copilot.mail.sender import FolderSender
-from copilot.policy import Policy
+from copilot.policy.model import Policy
 from copilot.resources import demo_data_dir
 from copilot.routing import make_router
 from copilot.store import Store, dumps

@@ -31,4 +31,4 @@ def demo_data_dir() -> Path:
 
 
 def default_policy_path() -> Path:
-    return _PACKAGE / "default_policy.toml"
+    return _PACKAGE / "policy" / "default_policy.toml"

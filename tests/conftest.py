@@ -7,7 +7,7 @@ import pytest
 
 from copilot import clock
 from copilot.config import Settings
-from copilot.policy import Policy, default_policy
+from copilot.policy.model import Policy, default_policy
 from copilot.store import Store
 
 pytest_plugins = ["tests.fixtures.smtp"]

@@ -11,7 +11,7 @@ import click
 from copilot import clock
 from copilot.config import Settings, load_settings
 from copilot.errors import CopilotError
-from copilot.policy import Policy, load_policy
+from copilot.policy.model import Policy, load_policy
 from copilot.store import Store
 
 

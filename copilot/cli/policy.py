@@ -5,7 +5,7 @@ from pathlib import Path
 import click
 
 from copilot.cli.app import main
-from copilot.policy import load_policy
+from copilot.policy.model import load_policy
 
 
 @main.group("policy")

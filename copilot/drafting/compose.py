@@ -8,7 +8,7 @@ from copilot.config import Settings
 from copilot.drafting.facts import DraftFacts
 from copilot.drafting.guardrails import Flag, check_draft
 from copilot.drafting.render import render_draft
-from copilot.policy import Policy
+from copilot.policy.model import Policy
 from copilot.store import Store
 
 

@@ -2,7 +2,7 @@
 
 from copilot.demo import DemoResult, demo_settings, step
 from copilot.drafting.plan import plan_day
-from copilot.policy import Policy
+from copilot.policy.model import Policy
 from copilot.store import Store
 
 

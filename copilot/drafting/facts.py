@@ -10,7 +10,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict
 
 from copilot.config import Settings
-from copilot.policy import Policy
+from copilot.policy.model import Policy
 
 KINDS: tuple[str, ...] = ("reminder", "pre_due", "broken_promise", "request_reply")
 

@@ -28,7 +28,7 @@ from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
 
-from copilot import cadence, clock
+from copilot import clock
 from copilot.config import Settings
 from copilot.drafting.appender import Appender
 from copilot.drafting.render import signature
@@ -43,8 +43,9 @@ from copilot.drafting.review import (
 )
 from copilot.errors import CopilotError, InvalidTransition, MailboxError, SendError
 from copilot.mail.sender import FolderSender, Sender, SmtpSender, new_message_id
-from copilot.pauses import active_pauses, is_paused
-from copilot.policy import Policy
+from copilot.policy import cadence
+from copilot.policy.model import Policy
+from copilot.policy.pauses import active_pauses, is_paused
 from copilot.store import Store, loads
 
 

@@ -1,8 +1,8 @@
 """The daily plan: which customers need a touch today, and one draft for each.
 
 For every customer with open invoices the plan takes the pure decisions in
-`copilot.cadence` (tier, scheduled touch since the last touch, pre-due notes, quiet
-days, caps) and the pauses from `copilot.pauses`. A dunning pause on an invoice
+`copilot.policy.cadence` (tier, scheduled touch since the last touch, pre-due notes, quiet
+days, caps) and the pauses from `copilot.policy.pauses`. A dunning pause on an invoice
 drops that invoice; one on the account drops the customer. The draft consolidates
 all the customer's open overdue invoices and is addressed to one billing contact.
 
@@ -24,14 +24,15 @@ from decimal import Decimal
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
-from copilot import cadence, clock
+from copilot import clock
 from copilot.config import Settings
 from copilot.drafting.compose import compose_draft
 from copilot.drafting.facts import PromiseFact, RequestFact, build_facts
 from copilot.drafting.review import OPEN_STATUSES, expire_drafts
 from copilot.drafting.snapshot import Snapshot, day_of, read_snapshot
-from copilot.pauses import is_paused
-from copilot.policy import Policy
+from copilot.policy import cadence
+from copilot.policy.model import Policy
+from copilot.policy.pauses import is_paused
 from copilot.routing.scheduler import tick
 from copilot.store import Store, dumps, loads
 

@@ -15,7 +15,7 @@ from copilot.config import Settings, get_settings
 from copilot.drafting.facts import DraftFacts
 from copilot.drafting.guardrails import check_draft
 from copilot.errors import CopilotError, InvalidTransition, NotFound
-from copilot.policy import Policy, default_policy
+from copilot.policy.model import Policy, default_policy
 from copilot.store import Store, dumps
 
 OPEN_STATUSES: tuple[str, ...] = ("draft", "approved", "sending", "failed")

@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from copilot import cadence
 from copilot.drafting.review import OPEN_STATUSES
-from copilot.policy import Policy
+from copilot.policy import cadence
+from copilot.policy.model import Policy
 from copilot.store import Store
 
 

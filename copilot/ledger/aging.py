@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from copilot.cadence import BUCKETS, NOT_DUE, bucket_action, bucket_for, days_past_due, tier_for
-from copilot.policy import Policy
+from copilot.policy.cadence import BUCKETS, NOT_DUE, bucket_action, bucket_for, days_past_due, tier_for
+from copilot.policy.model import Policy
 from copilot.store import Store
 
 OPEN_STATUSES = ("open", "partially_paid")

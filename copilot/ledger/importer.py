@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from copilot import clock
-from copilot.cadence import segment_for
 from copilot.errors import ImportRejected
 from copilot.ledger.csv_format import (  # noqa: F401  (the column lists are part of this module's interface)
     INVOICE_COLUMNS,
@@ -24,7 +23,8 @@ from copilot.ledger.csv_format import (  # noqa: F401  (the column lists are par
     read_csv,
     validate_rows,
 )
-from copilot.policy import Policy
+from copilot.policy.cadence import segment_for
+from copilot.policy.model import Policy
 from copilot.store import Store, dumps
 
 ProgressFn = Callable[[int], None]

@@ -9,8 +9,8 @@ from collections import Counter, defaultdict
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from copilot.cadence import days_past_due, tier_for
-from copilot.policy import Policy, default_policy
+from copilot.policy.cadence import days_past_due, tier_for
+from copilot.policy.model import Policy, default_policy
 from copilot.store import Store
 
 DISPUTE_AGES = (("0-7", 0, 7), ("8-30", 8, 30), ("31+", 31, None))

@@ -10,7 +10,7 @@ from copilot import clock
 from copilot.alerts import compose_alert, create_alert
 from copilot.config import Settings
 from copilot.labels import Classification
-from copilot.pauses import add_pause, lift_pauses_from
+from copilot.policy.pauses import add_pause, lift_pauses_from
 from copilot.records import update_audited
 from copilot.routing.actions import (
     Action,

@@ -4,7 +4,7 @@ from datetime import timedelta
 from typing import assert_never
 
 from copilot.labels import Classification, Label
-from copilot.policy import Policy, RoutingPolicy
+from copilot.policy.model import Policy, RoutingPolicy
 from copilot.routing.actions import (
     Action,
     CancelPromise,

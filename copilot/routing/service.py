@@ -9,8 +9,8 @@ from copilot.classifications import current_classification, save_classification,
 from copilot.config import Settings
 from copilot.errors import CopilotError, InvalidTransition, NotFound
 from copilot.labels import LABELS, Classification, Label
-from copilot.pauses import lift_pause
-from copilot.policy import Policy
+from copilot.policy.model import Policy
+from copilot.policy.pauses import lift_pause
 from copilot.routing.actions import Action
 from copilot.routing.apply import apply_actions, close_with_pauses, reverse_decision, unflag
 from copilot.routing.decide import decide

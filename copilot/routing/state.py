@@ -4,10 +4,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from copilot.cadence import days_past_due
 from copilot.config import Settings
 from copilot.errors import NotFound
 from copilot.ledger.aging import OPEN_STATUSES
+from copilot.policy.cadence import days_past_due
 from copilot.store import Store, loads
 
 EXCERPT_CHARS = 600

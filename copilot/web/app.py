@@ -12,7 +12,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from copilot.config import Settings
 from copilot.errors import CopilotError, InvalidTransition, NotFound
-from copilot.policy import Policy, load_policy
+from copilot.policy.model import Policy, load_policy
 from copilot.web.deps import Forbidden, LoginRequired
 from copilot.web.routes import ROUTERS
 from copilot.web.security import (

@@ -2,10 +2,10 @@
 
 from datetime import date
 
-from copilot.cadence import bucket_for, days_past_due, tier_for
 from copilot.errors import NotFound
-from copilot.pauses import active_pauses
-from copilot.policy import Policy
+from copilot.policy.cadence import bucket_for, days_past_due, tier_for
+from copilot.policy.model import Policy
+from copilot.policy.pauses import active_pauses
 from copilot.store import Store, loads
 
 

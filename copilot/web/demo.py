@@ -3,7 +3,7 @@
 import secrets
 
 from copilot.demo import DemoResult, step
-from copilot.policy import Policy
+from copilot.policy.model import Policy
 from copilot.store import Store
 from copilot.users import create_user
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from copilot.config import Settings
-from copilot.policy import Policy
+from copilot.policy.model import Policy
 from copilot.store import Store
 
 

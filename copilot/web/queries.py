@@ -7,10 +7,10 @@ from collections import defaultdict
 from datetime import date, datetime
 from decimal import Decimal
 
-from copilot.cadence import BUCKETS, NOT_DUE, bucket_action
 from copilot.ledger.aging import OPEN_STATUSES
 from copilot.ledger.metrics import DISPUTE_AGES
-from copilot.policy import Policy
+from copilot.policy.cadence import BUCKETS, NOT_DUE, bucket_action
+from copilot.policy.model import Policy
 from copilot.store import Store, loads
 from copilot.web.cache import cached
 

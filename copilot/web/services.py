@@ -17,8 +17,8 @@ from copilot.drafting.appender import Appender, ImapAppender
 from copilot.errors import CopilotError, NotFound
 from copilot.ledger import metrics
 from copilot.mail.sender import make_sender
-from copilot.pauses import add_pause, lift_pause
-from copilot.policy import Policy
+from copilot.policy.model import Policy
+from copilot.policy.pauses import add_pause, lift_pause
 from copilot.store import Store
 from copilot.web.cache import cached_or_stale
 from copilot.web.deps import User

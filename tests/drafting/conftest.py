@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from copilot import clock
-from copilot.policy import Policy, default_policy, parse_policy
+from copilot.policy.model import Policy, default_policy, parse_policy
 from copilot.store import Store, dumps
 from tests.fixtures.dovecot import dovecot, imap_user  # noqa: F401
 

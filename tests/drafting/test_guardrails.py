@@ -9,7 +9,7 @@ from copilot.config import Settings
 from copilot.drafting.facts import DraftFacts, PromiseFact, RequestFact, build_facts
 from copilot.drafting.guardrails import check_draft, found_amounts, found_dates, parse_number
 from copilot.drafting.render import TONES, environment, render_draft
-from copilot.policy import default_policy
+from copilot.policy.model import default_policy
 
 TODAY = date(2026, 11, 16)
 LIMIT = 3000

@@ -145,7 +145,7 @@ def test_facts_round_trip_through_the_draft_row():
 
 
 def _policy():
-    from copilot.policy import default_policy
+    from copilot.policy.model import default_policy
 
     return default_policy()
 

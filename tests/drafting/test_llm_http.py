@@ -17,7 +17,7 @@ import vcr
 from copilot.config import LlmSettings, Settings
 from copilot.drafting.compose import compose_draft
 from copilot.drafting.llm_draft import load_prompt
-from copilot.policy import default_policy
+from copilot.policy.model import default_policy
 from tests.drafting.test_guardrails import facts
 
 CASSETTE = Path(__file__).parent / "cassettes" / "llm_draft_http.yaml"

@@ -16,7 +16,7 @@ from copilot.drafting.plan import plan_day
 from copilot.drafting.review import approve_draft, edit_draft
 from copilot.errors import InvalidTransition
 from copilot.mail.sender import SmtpSender
-from copilot.pauses import add_pause
+from copilot.policy.pauses import add_pause
 from copilot.store import Store, dumps, loads
 from tests.drafting.conftest import Ledger
 

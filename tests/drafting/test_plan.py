@@ -6,7 +6,7 @@ import pytest
 
 from copilot.drafting.plan import plan_day
 from copilot.drafting.review import reject_draft
-from copilot.pauses import add_pause, lift_pause
+from copilot.policy.pauses import add_pause, lift_pause
 from copilot.store import dumps, loads
 from tests.drafting.conftest import pin, policy_with
 

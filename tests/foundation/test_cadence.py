@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
-from copilot import cadence
-from copilot.policy import parse_policy
+from copilot.policy import cadence
+from copilot.policy.model import parse_policy
 from copilot.resources import default_policy_path
 
 

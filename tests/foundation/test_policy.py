@@ -5,7 +5,7 @@ import tomllib
 import pytest
 
 from copilot.errors import PolicyError
-from copilot.policy import load_policy, parse_policy
+from copilot.policy.model import load_policy, parse_policy
 from copilot.resources import default_policy_path
 
 

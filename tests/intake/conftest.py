@@ -7,7 +7,7 @@ import pytest
 from copilot.config import Settings
 from copilot.demo_intake import record_outbound
 from copilot.ledger import importer
-from copilot.policy import default_policy
+from copilot.policy.model import default_policy
 from copilot.resources import demo_data_dir
 from copilot.store import Store
 from tests.fixtures.dovecot import DovecotServer, ImapUser, dovecot, imap_user  # noqa: F401

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from copilot.labels import Classification, Label
-from copilot.policy import Policy, default_policy
+from copilot.policy.model import Policy, default_policy
 from copilot.routing.actions import (
     Action,
     CancelPromise,

@@ -5,7 +5,7 @@ from datetime import date
 from copilot import clock
 from copilot.alerts import deliver_pending_alerts
 from copilot.mail.sender import SmtpSender
-from copilot.pauses import active_pauses, is_paused
+from copilot.policy.pauses import active_pauses, is_paused
 from copilot.routing import (
     clear_frustration_pause,
     complete_task,

@@ -6,7 +6,7 @@ import pytest
 
 from copilot.classifications import current_classification
 from copilot.errors import CopilotError, InvalidTransition, NotFound
-from copilot.pauses import active_pauses, is_paused
+from copilot.policy.pauses import active_pauses, is_paused
 from copilot.routing import override_label, route_message
 from copilot.routing.service import applied_decision
 from tests.routing.seed import classify, seed_reply

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from copilot.cli import main
 from copilot.ledger import importer
-from copilot.pauses import active_pauses, is_paused
+from copilot.policy.pauses import active_pauses, is_paused
 from copilot.resources import demo_data_dir
 from copilot.routing import on_payments, route_message, tick
 from copilot.store import Store

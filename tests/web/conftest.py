@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from copilot import clock
 from copilot.config import Settings
-from copilot.policy import default_policy
+from copilot.policy.model import default_policy
 from copilot.store import Store
 from copilot.web.app import create_app
 from tests.web.seed import PASSWORD, seed

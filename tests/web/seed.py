@@ -9,7 +9,7 @@ from copilot.demo import DemoResult, load_ledger
 from copilot.demo_intake import triage_demo_mail
 from copilot.drafting.demo_step import plan_demo_day
 from copilot.labels import Classification, Label
-from copilot.policy import Policy
+from copilot.policy.model import Policy
 from copilot.routing import route_message
 from copilot.store import Store, dumps
 from copilot.users import create_user

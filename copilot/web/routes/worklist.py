@@ -4,7 +4,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from copilot import clock
-from copilot.policy import SEGMENTS
+from copilot.policy.model import SEGMENTS
 from copilot.web import queries
 from copilot.web.deps import Collector, StoreDep
 from copilot.web.templating import render

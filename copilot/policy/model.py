@@ -2,7 +2,7 @@
 
 Finance edits it as TOML (or YAML); this module loads it into a strict model and
 refuses a bad file with a message that names the field. The decisions taken
-from it live in `copilot.cadence` (pure functions).
+from it live in `copilot.policy.cadence` (pure functions).
 """
 
 import tomllib

@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
-from copilot.policy import SEGMENTS, WEEKDAYS, Policy
+from copilot.policy.model import SEGMENTS, WEEKDAYS, Policy
 
 BUCKETS: tuple[str, ...] = ("0-30", "31-60", "61-90", "90+")
 NOT_DUE = "not due"
