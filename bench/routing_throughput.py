@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from copilot import clock
-from copilot.classifications import save_classification
+from copilot.classify.classifications import save_classification
 from copilot.config import Settings
 from copilot.labels import Classification, Label
 from copilot.ledger import importer

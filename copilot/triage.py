@@ -4,7 +4,7 @@ import logging
 from collections.abc import Callable
 from datetime import date, datetime
 
-from copilot.classifications import save_classification
+from copilot.classify.classifications import save_classification
 from copilot.errors import ClassifierError, InvalidTransition, NotFound
 from copilot.labels import Classifier, Reply
 from copilot.mail.parse import ParsedMessage, parse_message

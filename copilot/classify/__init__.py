@@ -1,4 +1,4 @@
-"""Reply classifiers behind the `Classifier` protocol: keyword baseline, local model, LLM and the cascade."""
+"""Reply classifiers behind the `Classifier` protocol (keyword, local model, LLM, cascade), the chat-model seam and stored classifications."""
 
 from copilot.config import Settings
 from copilot.errors import ConfigError
@@ -35,9 +35,9 @@ def build_classifier(settings: Settings, store: Store | None = None, mode: str |
 
 
 def _llm(settings: Settings, store: Store | None, fallback: Classifier) -> Classifier:
+    from copilot.classify.chatmodel import make_chat_model
     from copilot.classify.llm import LlmClassifier
     from copilot.classify.prompts import load_prompt
-    from copilot.llm import make_chat_model
 
     return LlmClassifier(make_chat_model(settings.llm), settings.llm, load_prompt(), fallback, store,
                          review_threshold=settings.classifier.review_threshold)  # fmt: skip

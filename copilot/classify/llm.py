@@ -14,7 +14,7 @@ from typing import Any
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
-from copilot import llm as llm_seam
+from copilot.classify import chatmodel as llm_seam
 from copilot.classify.clean import strip_reply
 from copilot.classify.facts import fill_facts
 from copilot.classify.gates import apply_gates

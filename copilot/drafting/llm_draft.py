@@ -18,11 +18,11 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from openai import OpenAIError
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from copilot.classify.chatmodel import log_call, make_chat_model
 from copilot.config import Settings
 from copilot.drafting.facts import DraftFacts
 from copilot.drafting.render import long_date, money
 from copilot.errors import ConfigError, CopilotError
-from copilot.llm import log_call, make_chat_model
 from copilot.resources import prompts_dir
 from copilot.store import Store
 

@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 from copilot import clock
-from copilot.classifications import current_classification, save_classification, to_model
+from copilot.classify.classifications import current_classification, save_classification, to_model
 from copilot.config import Settings
 from copilot.errors import CopilotError, InvalidTransition, NotFound
 from copilot.labels import LABELS, Classification, Label

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 import vcr
 
+from copilot.classify.chatmodel import make_chat_model
 from copilot.classify.llm import LlmClassifier
 from copilot.classify.prompts import load_prompt
 from copilot.config import LlmSettings
 from copilot.labels import Label, Reply
-from copilot.llm import make_chat_model
 
 CASSETTES = Path(__file__).parent / "cassettes"
 RECORDING = os.environ.get("RECORD_CASSETTES") == "1"  # test-only opt-in; CI never sets it

@@ -6,11 +6,11 @@ import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 
+from copilot.classify.chatmodel import log_call  # noqa: F401  (the seam the drafts are costed through)
 from copilot.drafting.compose import compose_draft
 from copilot.drafting.llm_draft import load_prompt, parse_reply, prompt_variables
 from copilot.drafting.plan import plan_day
 from copilot.drafting.review import draft_facts, regenerate_draft
-from copilot.llm import log_call  # noqa: F401  (the seam the drafts are costed through)
 from copilot.store import dumps, loads
 from tests.drafting.conftest import pin
 from tests.drafting.test_guardrails import facts

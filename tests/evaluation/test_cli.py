@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 import copilot.classify
-from copilot.classifications import save_classification
+from copilot.classify.classifications import save_classification
 from copilot.cli import main
 from copilot.labels import Classification
 from copilot.store import Store

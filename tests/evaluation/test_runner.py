@@ -5,9 +5,9 @@ import json
 import pytest
 
 import copilot.classify
+from copilot.classify.chatmodel import log_call
 from copilot.config import LlmSettings
 from copilot.evaluation.runner import RUN_SCHEMA, resolve_classifier, run_classifier, run_record
-from copilot.llm import log_call
 from tests.evaluation.conftest import SMALL, ReplayClassifier
 
 

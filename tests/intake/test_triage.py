@@ -2,7 +2,7 @@
 
 import pytest
 
-from copilot.classifications import current_classification
+from copilot.classify.classifications import current_classification
 from copilot.errors import ClassifierError, InvalidTransition, NotFound
 from copilot.labels import Classification, Label, Reply
 from copilot.mail.inbound import IntakeContext

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from copilot.classifications import save_classification
+from copilot.classify.classifications import save_classification
 from copilot.labels import Classification
 from copilot.store import Store, dumps
 

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from copilot.classifications import current_classification
+from copilot.classify.classifications import current_classification
 from copilot.errors import CopilotError, InvalidTransition, NotFound
 from copilot.policy.pauses import active_pauses, is_paused
 from copilot.routing import override_label, route_message

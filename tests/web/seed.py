@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 
 from copilot import clock
-from copilot.classifications import save_classification
+from copilot.classify.classifications import save_classification
 from copilot.config import Settings
 from copilot.demo import DemoResult, load_ledger
 from copilot.demo_intake import triage_demo_mail
