@@ -39,8 +39,8 @@ from copilot.mail.intake import Poller, backoff_from_settings, context_from_sett
 from copilot.mail.parse import PARSE_POLICY, parse_message, reply_text  # noqa: E402
 from copilot.policy.model import default_policy  # noqa: E402
 from copilot.resources import demo_data_dir  # noqa: E402
+from copilot.routing.triage import triage_pending  # noqa: E402
 from copilot.store import Store  # noqa: E402
-from copilot.triage import triage_pending  # noqa: E402
 from tests.fixtures.dovecot import DovecotServer, ImapUser, find_dovecot  # noqa: E402
 
 

@@ -4,7 +4,6 @@ from collections import Counter
 from pathlib import Path
 
 from copilot import clock
-from copilot.alerts import deliver_pending_alerts
 from copilot.classify import build_classifier
 from copilot.demo import DemoResult, demo_settings, step
 from copilot.mail.inbound import IntakeContext, dedupe_key
@@ -16,8 +15,9 @@ from copilot.mail.sender import FolderSender
 from copilot.policy.model import Policy
 from copilot.resources import demo_data_dir
 from copilot.routing import make_router
+from copilot.routing.alerts import deliver_pending_alerts
+from copilot.routing.triage import triage_pending
 from copilot.store import Store, dumps
-from copilot.triage import triage_pending
 
 
 def record_outbound(store: Store, raw: bytes, actor: str) -> int:

@@ -2,8 +2,8 @@
 
 import click
 
-from copilot.alerts import acknowledge_alert, open_alerts, retry_alert
 from copilot.cli.app import App, main, pass_app
+from copilot.routing.alerts import acknowledge_alert, open_alerts, retry_alert
 from copilot.store import loads
 
 

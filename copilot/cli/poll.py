@@ -7,14 +7,14 @@ from pathlib import Path
 
 import click
 
-from copilot.alerts import deliver_pending_alerts
 from copilot.classify import build_classifier
 from copilot.cli.app import App, main, pass_app
 from copilot.mail.intake import IntakeStats, Poller, Source, backoff_from_settings, context_from_settings, imap_sources
 from copilot.mail.mailbox.folder import FolderMailbox
 from copilot.mail.sender import make_sender
 from copilot.routing import make_router
-from copilot.triage import triage_pending
+from copilot.routing.alerts import deliver_pending_alerts
+from copilot.routing.triage import triage_pending
 
 
 def triage_step(app: App) -> Callable[[IntakeStats | None], None]:

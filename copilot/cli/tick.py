@@ -5,9 +5,9 @@ import time
 import click
 
 from copilot import clock
-from copilot.alerts import deliver_pending_alerts, open_alerts
 from copilot.cli.app import App, main, pass_app
 from copilot.mail.sender import make_sender
+from copilot.routing.alerts import deliver_pending_alerts, open_alerts
 from copilot.routing.scheduler import tick as run_tick
 from copilot.routing.service import route_classified
 

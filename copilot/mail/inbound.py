@@ -12,10 +12,10 @@ from email import policy
 from email.parser import BytesHeaderParser
 
 from copilot import clock
-from copilot.alerts import AlertContent, create_alert
 from copilot.mail.autoreply import AutoReply, detect
 from copilot.mail.matching import Match, MatchInput, match_message
 from copilot.mail.parse import ParsedMessage, ParseLimits, header, parse_message
+from copilot.routing.alerts import AlertContent, create_alert
 from copilot.store import Store, dumps
 
 log = logging.getLogger("copilot.mail.intake")

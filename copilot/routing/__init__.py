@@ -1,7 +1,7 @@
-"""Routing: what each classified reply changes in an account's collection state, and the human steps that undo it."""
+"""Routing: triage of stored replies, what each one changes in an account's collection state, alerts, and the human steps that undo it."""
 
-from copilot.alerts import acknowledge_alert, deliver_pending_alerts
 from copilot.routing.actions import Action
+from copilot.routing.alerts import acknowledge_alert, deliver_pending_alerts
 from copilot.routing.decide import decide
 from copilot.routing.scheduler import on_payments, tick
 from copilot.routing.service import (

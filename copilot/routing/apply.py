@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any, assert_never
 
 from copilot import clock
-from copilot.alerts import compose_alert, create_alert
 from copilot.config import Settings
 from copilot.labels import Classification
 from copilot.policy.pauses import add_pause, lift_pauses_from
@@ -27,6 +26,7 @@ from copilot.routing.actions import (
     SuppressAlert,
     describe,
 )
+from copilot.routing.alerts import compose_alert, create_alert
 from copilot.routing.state import AccountState
 from copilot.store import Store, dumps
 

@@ -9,10 +9,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from copilot import clock
-from copilot.alerts import compose_alert, create_alert
 from copilot.config import Settings
 from copilot.policy.model import Policy
 from copilot.policy.pauses import lift_pause
+from copilot.routing.alerts import compose_alert, create_alert
 from copilot.routing.apply import close_with_pauses, open_task
 from copilot.routing.state import dispute_owner, load_customer, load_message
 from copilot.store import Store, loads

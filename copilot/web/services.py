@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import TypeVar
 
-from copilot import alerts, drafting, routing, triage
+from copilot import drafting, routing
 from copilot.config import Settings
 from copilot.drafting.appender import Appender, ImapAppender
 from copilot.errors import CopilotError, NotFound
@@ -19,6 +19,7 @@ from copilot.ledger import metrics
 from copilot.mail.sender import make_sender
 from copilot.policy.model import Policy
 from copilot.policy.pauses import add_pause, lift_pause
+from copilot.routing import alerts, triage
 from copilot.store import Store
 from copilot.web.cache import cached_or_stale
 from copilot.web.deps import User

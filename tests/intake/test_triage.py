@@ -9,8 +9,8 @@ from copilot.mail.inbound import IntakeContext
 from copilot.mail.intake import sync_folder
 from copilot.mail.mailbox.folder import FolderMailbox
 from copilot.resources import demo_data_dir
+from copilot.routing.triage import link_message_to_customer, parse_message, triage_pending
 from copilot.store import loads
-from copilot.triage import link_message_to_customer, parse_message, triage_pending
 
 
 class Recording:

@@ -8,7 +8,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from click.testing import CliRunner
 
-from copilot.alerts import acknowledge_alert, deliver_pending_alerts, open_alerts, retry_alert
 from copilot.cli import main
 from copilot.config import Settings
 from copilot.errors import InvalidTransition
@@ -16,6 +15,7 @@ from copilot.ledger import importer
 from copilot.mail.sender import SmtpSender
 from copilot.resources import demo_data_dir
 from copilot.routing import route_message
+from copilot.routing.alerts import acknowledge_alert, deliver_pending_alerts, open_alerts, retry_alert
 from copilot.store import Store
 from tests.routing.seed import classify, seed_reply
 

@@ -3,7 +3,6 @@
 from datetime import date
 
 from copilot import clock
-from copilot.alerts import deliver_pending_alerts
 from copilot.mail.sender import SmtpSender
 from copilot.policy.pauses import active_pauses, is_paused
 from copilot.routing import (
@@ -13,6 +12,7 @@ from copilot.routing import (
     route_message,
     tick,
 )
+from copilot.routing.alerts import deliver_pending_alerts
 from copilot.store import loads
 from tests.routing.conftest import BASE_URL
 from tests.routing.seed import classify, seed_reply

@@ -62,8 +62,8 @@ def test_override_acknowledgement_to_dispute_then_to_promise(ledger_store, polic
 def test_override_of_false_frustration_keeps_the_sent_alert_but_lifts_the_hold(
     ledger_store, smtp_server, smtp_settings, policy, today
 ):
-    from copilot.alerts import deliver_pending_alerts
     from copilot.mail.sender import SmtpSender
+    from copilot.routing.alerts import deliver_pending_alerts
 
     store = ledger_store
     mid = seed_reply(store, "C-1008", "Ha, we nearly cancelled over this, all good now.", invoices=("INV-2026-0352",))

@@ -10,7 +10,7 @@ from copilot.labels import Classifier, Reply
 from copilot.mail.parse import ParsedMessage, parse_message
 from copilot.store import Store, dumps, loads
 
-log = logging.getLogger("copilot.triage")
+log = logging.getLogger("copilot.routing.triage")
 Router = Callable[[Store, int], object]
 
 __all__ = ["ParsedMessage", "link_message_to_customer", "parse_message", "reply_from_row", "triage_pending"]
