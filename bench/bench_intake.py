@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from imapclient import IMAPClient  # noqa: E402
 
 from copilot.config import Settings  # noqa: E402
-from copilot.demo_intake import record_outbound  # noqa: E402
+from copilot.demo.mail import record_outbound  # noqa: E402
 from copilot.labels import Classification, Label, Reply  # noqa: E402
 from copilot.ledger import importer  # noqa: E402
 from copilot.mail.intake import Poller, backoff_from_settings, context_from_settings, imap_sources  # noqa: E402

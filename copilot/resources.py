@@ -27,7 +27,7 @@ def datasets_dir() -> Path:
 
 
 def demo_data_dir() -> Path:
-    return _PACKAGE / "demo_data"
+    return _PACKAGE / "demo" / "data"
 
 
 def default_policy_path() -> Path:

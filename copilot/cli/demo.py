@@ -4,13 +4,11 @@ from pathlib import Path
 
 import click
 
-from copilot import demo_intake  # noqa: F401  (registers the sample-mail step)
 from copilot.cli.app import App, main, pass_app
 from copilot.cli.serve import run_server
-from copilot.demo import DEMO_SETTINGS, DEMO_TODAY, run_demo
-from copilot.drafting import demo_step  # noqa: F401  (registers the drafting step)
+from copilot.demo import drafts, mail, users  # noqa: F401  (each registers its demo step)
+from copilot.demo.runner import DEMO_SETTINGS, DEMO_TODAY, run_demo
 from copilot.ledger.money import fmt
-from copilot.web import demo as _web_demo  # noqa: F401  (registers the demo users step)
 
 
 @main.command("demo")

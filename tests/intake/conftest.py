@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from copilot.config import Settings
-from copilot.demo_intake import record_outbound
+from copilot.demo.mail import record_outbound
 from copilot.ledger import importer
 from copilot.policy.model import default_policy
 from copilot.resources import demo_data_dir

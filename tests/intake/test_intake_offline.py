@@ -4,8 +4,8 @@ import mailbox as stdlib_mailbox
 
 import pytest
 
-from copilot.demo import run_demo
-from copilot.demo_intake import triage_demo_mail  # noqa: F401  (registers the demo step)
+from copilot.demo.mail import triage_demo_mail  # noqa: F401  (registers the demo step)
+from copilot.demo.runner import run_demo
 from copilot.errors import MailboxError
 from copilot.mail.inbound import IntakeContext
 from copilot.mail.intake import Backoff, Poller, Source, sync_folder

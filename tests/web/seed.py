@@ -5,9 +5,9 @@ from datetime import date, timedelta
 from copilot import clock
 from copilot.classify.classifications import save_classification
 from copilot.config import Settings
-from copilot.demo import DemoResult, load_ledger
-from copilot.demo_intake import triage_demo_mail
-from copilot.drafting.demo_step import plan_demo_day
+from copilot.demo.drafts import plan_demo_day
+from copilot.demo.mail import triage_demo_mail
+from copilot.demo.runner import DemoResult, load_ledger
 from copilot.labels import Classification, Label
 from copilot.policy.model import Policy
 from copilot.routing import route_message

@@ -1,6 +1,6 @@
 """The demo's drafting step: plan the demo day's reminders from the sample ledger (and any triaged mail)."""
 
-from copilot.demo import DemoResult, demo_settings, step
+from copilot.demo.runner import DemoResult, demo_settings, step
 from copilot.drafting.plan import plan_day
 from copilot.policy.model import Policy
 from copilot.store import Store

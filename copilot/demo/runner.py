@@ -28,7 +28,8 @@ def demo_settings() -> Settings:
     return load_settings(**DEMO_SETTINGS)
 
 Step = Callable[[Store, Policy, "DemoResult"], None]
-# Later features append their own demo steps (triage the sample mail, plan drafts, create users).
+# Each demo module registers its own step; they run in this order whatever order they were imported in.
+ORDER: tuple[str, ...] = ("ledger", "mail", "drafts", "users")
 STEPS: list[tuple[str, Step]] = []
 
 
@@ -64,7 +65,7 @@ def run_demo(db_path: Path, policy: Policy, today: date | None = None, on_step: 
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
     result = DemoResult(str(db_path), day)
     with Store.open(db_path) as store:
-        for name, fn in STEPS:
+        for name, fn in sorted(STEPS, key=lambda s: ORDER.index(s[0])):
             if on_step:
                 on_step(name)
             fn(store, policy, result)

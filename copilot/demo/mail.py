@@ -5,7 +5,7 @@ from pathlib import Path
 
 from copilot import clock
 from copilot.classify import build_classifier
-from copilot.demo import DemoResult, demo_settings, step
+from copilot.demo.runner import DemoResult, demo_settings, step
 from copilot.mail.inbound import IntakeContext, dedupe_key
 from copilot.mail.intake import Poller, Source
 from copilot.mail.mailbox.folder import FolderMailbox

@@ -2,7 +2,7 @@
 
 import secrets
 
-from copilot.demo import DemoResult, step
+from copilot.demo.runner import DemoResult, step
 from copilot.policy.model import Policy
 from copilot.store import Store
 from copilot.users import create_user

@@ -1,0 +1,1 @@
+"""The built-in demo: sample ledger and mail, a pinned clock, the day's drafts and one user per role."""
