@@ -27,8 +27,8 @@ from copilot.config import Settings  # noqa: E402
 from copilot.ledger.metrics import compute_metrics  # noqa: E402
 from copilot.policy.model import default_policy  # noqa: E402
 from copilot.store import Store, dumps  # noqa: E402
-from copilot.users import create_user  # noqa: E402
 from copilot.web.app import create_app  # noqa: E402
+from copilot.web.users import create_user  # noqa: E402
 
 TODAY = date(2026, 11, 16)
 SEGMENTS = ("strategic", "mid-market", "long-tail")

@@ -3,7 +3,7 @@
 import click
 
 from copilot.cli.app import App, main, pass_app
-from copilot.users import ROLES, create_user, list_users
+from copilot.web.users import ROLES, create_user, list_users
 
 
 @main.group("users")

@@ -5,7 +5,7 @@ import secrets
 from copilot.demo.runner import DemoResult, step
 from copilot.policy.model import Policy
 from copilot.store import Store
-from copilot.users import create_user
+from copilot.web.users import create_user
 
 # Dana owns Northwind Harbor and two other demo accounts, so her view has alerts to acknowledge.
 DEMO_USERS = (

@@ -12,7 +12,7 @@ from copilot.labels import Classification, Label
 from copilot.policy.model import Policy
 from copilot.routing import route_message
 from copilot.store import Store, dumps
-from copilot.users import create_user
+from copilot.web.users import create_user
 
 PASSWORD = "correct-horse-battery"
 

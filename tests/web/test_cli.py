@@ -4,7 +4,7 @@ from click.testing import CliRunner
 
 from copilot.cli import main
 from copilot.store import Store
-from copilot.users import authenticate
+from copilot.web.users import authenticate
 
 
 def test_users_add_prompts_for_the_password_and_list_shows_it(tmp_path):

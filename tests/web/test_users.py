@@ -2,7 +2,7 @@
 
 import pytest
 
-from copilot.users import UserError, authenticate, create_user, list_users
+from copilot.web.users import UserError, authenticate, create_user, list_users
 
 
 def test_passwords_are_stored_as_argon2_hashes(store):

@@ -5,10 +5,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from copilot.users import authenticate
 from copilot.web.deps import CurrentUser, StoreDep
 from copilot.web.security import rotate_session, safe_path
 from copilot.web.templating import flash, redirect, render
+from copilot.web.users import authenticate
 
 router = APIRouter()
 HOME = {"collector": "/worklist", "account_team": "/account", "admin": "/worklist"}
