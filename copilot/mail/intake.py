@@ -198,6 +198,8 @@ class Poller:
     on_stored: Callable[[IntakeStats], None] | None = None  # e.g. triage what was stored
     rand: Callable[[], float] = random.random
     stats: IntakeStats = field(default_factory=IntakeStats)
+    # How the poller waits out a reconnect delay; tests pass one that only records the delays.
+    pause: Callable[[float], object] | None = None
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -256,7 +258,7 @@ class Poller:
                 log.warning("%s/%s: %s; reconnecting in %.1fs (attempt %d)", source.name, folder, exc, delay, attempt)
                 with self._lock:
                     self.stats.reconnects += 1
-                self.stop.wait(delay)
+                (self.pause or self.stop.wait)(delay)
             finally:
                 if mailbox is not None:
                     mailbox.close()
