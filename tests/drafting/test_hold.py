@@ -3,12 +3,16 @@
 from datetime import timedelta
 
 import pytest
+from click.testing import CliRunner
 
 from copilot import clock
+from copilot.cli import main
+from copilot.config import Settings
 from copilot.drafting.hold import held_until, hold_send, release_due_holds, release_held, undo_send
 from copilot.drafting.review import approve_draft, edit_draft, get_draft
 from copilot.errors import InvalidTransition
 from copilot.mail.sender import SmtpSender
+from copilot.store import Store
 from tests.drafting.test_outbox import planned, smtp_settings
 
 
@@ -72,3 +76,17 @@ def test_editing_a_held_draft_cancels_the_hold(store, policy, smtp_server):
     hold_send(store, draft, "user:casey", 10, policy=policy)
     row = edit_draft(store, draft, "user:casey", body=get_draft(store, draft)["body"] + "\n\nThanks.")
     assert row["status"] == "draft" and row["send_after"] is None
+
+
+def test_tick_sends_a_hold_that_a_stopped_server_left_behind(tmp_path, monkeypatch, policy):
+    monkeypatch.setenv("COPILOT_OUTBOX_DIR", str(tmp_path / "outbox"))
+    with Store.open(tmp_path / "t.db") as store:
+        draft = planned(store, Settings(outbox_dir=tmp_path / "outbox"), policy, thread=False)
+        hold_send(store, draft, "user:casey", 10, policy=policy)
+        store.db["drafts"].update(draft, {"send_after": (clock.now() - timedelta(minutes=5)).isoformat()})
+    out = CliRunner().invoke(main, ["--db", str(tmp_path / "t.db"), "--today", "2026-11-16", "tick"], catch_exceptions=False)
+    assert out.exit_code == 0 and "Held sends released: 1" in out.output
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
+    with Store.open(tmp_path / "t.db") as store:
+        row = get_draft(store, draft)
+    assert row["status"] == "sent" and row["sent_by"] == "user:casey"
