@@ -280,6 +280,9 @@ _AGE_WORDS = (r"overdue|past\s+due|past\s+(?:its|the|their)\s+due\s+dates?|after
 _AGE_CONTEXT = re.compile(rf"(?<!\w)(?:{_AGE_WORDS}|open|old|due)(?!\w)", re.I)
 # "42 days overdue", "two months past due", "90 Tage überfällig": an age stated outright.
 _STATED_AGE = re.compile(rf"(?<![\w-]){_QTY}[\s-]+{_UNIT}\s+(?:\w+\s+){{0,2}}?(?:{_AGE_WORDS})(?!\w)", re.I)
+# Words just before "over three months" that make it a span of time to come (a payment plan), not an age.
+_FUTURE = re.compile(r"(?<!\w)(?:spread|split|plan|next|within|coming|instal\w*|pay|auf|sur|en)\W+"
+                     r"(?:\w+\W+){0,3}$", re.I)
 _OLDEST = re.compile(r"(?<!\w)(?:oldest|ältest\w*|plus ancien\w*|más antigu\w*|oudste|più vecchi\w*)(?!\w)", re.I)
 _SOME = re.compile(r"(?<!\w)(?:one|some|several|a few|most|two|three) of (?:these|them|the|your)(?!\w)", re.I)
 _TOTAL = re.compile(r"(?<!\w)(?:totals?|together|altogether|in all|overall|combined|sum|balance|gesamt\w*|insgesamt|"
@@ -323,6 +326,8 @@ def age_claims(text: str) -> list[AgeClaim]:
     patterns = (_THRESHOLD, _HYPHEN_MARK) if _AGE_CONTEXT.search(text) else (_HYPHEN_MARK,)
     for pattern in patterns:
         for m in pattern.finditer(text):
+            if _FUTURE.search(text[max(0, m.start() - 30) : m.start()]):
+                continue  # "spread the balance over three months" is a plan, not an age
             cmp = m.group("cmp").lower()
             bound = "least" if cmp in ("at least", "mindestens", "au moins", "al menos", "minstens", "almeno") else "more"
             claims.append(AgeClaim(m.group(0), bound, _quantity(m.group("n")), _UNITS[m.group("unit").lower()]))

@@ -203,7 +203,8 @@ def test_a_per_invoice_amount_with_total_wording_is_judged_per_invoice():
     ["These invoices are more than 90 days past due.", "All of them are over two months overdue.",
      "Your invoices have been outstanding for more than a month.", "Invoice INV-2026-0402 is 5 days overdue.",
      "The oldest of these is 100 days overdue.", "Sie sind seit über 60 Tagen überfällig.",
-     "Ces factures ont plus de 30 jours de retard.", "We are now past the 90-day mark on these invoices."],
+     "Ces factures ont plus de 30 jours de retard.", "We are now past the 90-day mark on these invoices.",
+     "These invoices have been open for over two months."],
 )  # fmt: skip
 def test_an_age_or_threshold_not_true_of_every_listed_invoice_is_caught(sentence):
     f = gbp_facts()  # 138, 3 and 46 days past due
@@ -214,7 +215,8 @@ def test_an_age_or_threshold_not_true_of_every_listed_invoice_is_caught(sentence
     "sentence",
     ["The oldest of these is 138 days overdue.", "Invoice INV-2026-0401 is more than 90 days past due.",
      "Invoice INV-2026-0402 is 3 days overdue.", "One of these is more than four months overdue.",
-     "Please reply within two business days.", "Our payment terms are 30 days."],
+     "Please reply within two business days.", "Our payment terms are 30 days.",
+     "We can spread the open balance over three months.", "A plan with payments over the next six months is possible."],
 )  # fmt: skip
 def test_a_true_age_or_a_sentence_about_something_else_passes(sentence):
     f = gbp_facts()
