@@ -102,6 +102,7 @@ class WebSettings(BaseModel):
     secret_key: SecretStr | None = None
     base_url: str = "http://127.0.0.1:8000"
     secure_cookies: bool = False
+    send_hold_seconds: int = Field(10, ge=1, le=120)  # approve-and-send waits this long, with Undo, before sending
 
 
 class AlertSettings(BaseModel):

@@ -468,3 +468,10 @@ def m131_intake_match_indexes(db: sqlite_utils.Database) -> None:
     # an index on the expression itself each lookup scans the whole ledger.
     db.execute("create index if not exists idx_invoices_upper_number on invoices (upper(number))")
     db.execute("create index if not exists idx_contacts_lower_email on contacts (lower(email))")
+
+
+@migration
+def m132_drafts_text_send_hold(db: sqlite_utils.Database) -> None:
+    # Approve-and-send from the web holds the send for a few seconds so it can be undone: the draft is
+    # approved with the instant it may go out, and a person can take it back to review until then.
+    db["drafts"].add_column("send_after", str)

@@ -6,6 +6,8 @@ import click
 
 from copilot import clock
 from copilot.cli.app import App, main, pass_app
+from copilot.drafting.appender import ImapAppender
+from copilot.drafting.hold import release_due_holds
 from copilot.mail.sender import make_sender
 from copilot.routing.alerts import deliver_pending_alerts, open_alerts
 from copilot.routing.scheduler import tick as run_tick
@@ -47,6 +49,11 @@ def _once(app: App, no_deliver: bool) -> None:
         click.echo(
             f"Alerts: {len(delivery.sent)} sent, {len(delivery.retrying)} to retry, {len(delivery.failed)} failed"
         )
+        # Web sends held for Undo that a stopped server never released.
+        appender = ImapAppender(settings.imap) if settings.imap.host and settings.imap.username else None
+        released = release_due_holds(store, sender, settings, "tick", appender)
+        if released:
+            click.echo(f"Held sends released: {len(released)}")
     for alert in open_alerts(store):
         if alert["status"] in ("pending", "failed"):
             note = f" (attempt {alert['attempts']}: {alert['last_error']})" if alert["last_error"] else ""

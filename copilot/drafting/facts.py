@@ -102,11 +102,36 @@ class DraftFacts(_Fact):
             dates.add(self.request.received_on)
         return dates
 
+    @property
+    def oldest_days(self) -> int:
+        """Days past due of the most overdue listed invoice (0 or less when none is overdue)."""
+        return max((inv.days_overdue for inv in self.invoices), default=0)
+
+    @property
+    def youngest_days(self) -> int:
+        """Days past due of the least overdue listed invoice: a claim about "all of them" must hold for this one."""
+        return min((inv.days_overdue for inv in self.invoices), default=0)
+
+    def all_overdue_more_than(self, *, days: int = 0, months: int = 0) -> bool:
+        """True when every listed invoice is more than this many days, or calendar months, past its due date."""
+        if not self.invoices:
+            return False
+        return all(self.as_of > add_months(inv.due_date, months) + timedelta(days=days) for inv in self.invoices)
+
     def invoice_numbers(self) -> list[str]:
         return [inv.number for inv in self.invoices]
 
     def payment_links(self) -> list[str]:
         return [inv.payment_link for inv in self.invoices if inv.payment_link]
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` calendar months later, or the month's last day when it is shorter (31 Jan + 1 = 28 Feb)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
+    return date(year, month, min(day.day, last))
 
 
 def sender_for(tier: int, settings: Settings) -> SenderFact:

@@ -92,13 +92,16 @@ def edit_draft(store: Store, draft_id: int, user: str, *, subject: str | None = 
         return row
     change["guardrail_flags_json"] = dumps(current_flags({**row, **change}, policy or default_policy()))
     if row["status"] in ("approved", "failed"):  # changed text needs a fresh approval before it goes out
-        change |= {"status": "draft", "approved_by": None, "approved_at": None}
+        change |= {"status": "draft", "approved_by": None, "approved_at": None, "send_after": None}
     return _change(store, row, change, user, "edited")
 
 
 def approve_draft(store: Store, draft_id: int, user: str, *, policy: Policy | None = None,
-                  override_reason: str | None = None) -> dict:  # fmt: skip
-    """Approve for sending after re-checking the guardrails on the current text."""
+                  override_reason: str | None = None, send_after: datetime | None = None) -> dict:  # fmt: skip
+    """Approve for sending after re-checking the guardrails on the current text.
+
+    `send_after` holds the send until then, so the approval can be undone (`copilot.drafting.hold`).
+    """
     row = get_draft(store, draft_id)
     _require(row, ("draft",), "approved")
     if _expired(row, clock.now()):
@@ -109,7 +112,8 @@ def approve_draft(store: Store, draft_id: int, user: str, *, policy: Policy | No
         details = "; ".join(f["detail"] for f in flags)
         raise GuardrailBlocked(f"draft {draft_id} fails the guardrails ({details}); fix it or give an override reason")
     change = {"status": "approved", "approved_by": user, "approved_at": clock.now_iso(),
-              "guardrail_flags_json": dumps(flags)}  # fmt: skip
+              "guardrail_flags_json": dumps(flags),
+              "send_after": send_after.isoformat(timespec="milliseconds") if send_after else None}  # fmt: skip
     return _change(store, row, change, user, "approved", reason=override_reason if flags else None)
 
 
@@ -145,6 +149,7 @@ def regenerate_draft(
         "subject": text.subject, "body": text.body, "original_body": text.body, "generator": text.generator,
         "template": text.template, "prompt_version": text.prompt_version, "tone_hint": tone_hint,
         "guardrail_flags_json": dumps(text.flags), "status": "draft", "approved_by": None, "approved_at": None,
+        "send_after": None,
     }  # fmt: skip
     return _change(store, row, change, user, "regenerated", reason=f"tone: {tone_hint}")
 

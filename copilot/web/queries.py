@@ -19,8 +19,10 @@ PAGE = 100
 
 
 def priority_key(row: dict) -> tuple:
-    """Pure: worklist order — larger amount first, then more days past due, then segment, then risky first."""
-    return (-(row["amount"] or 0), -(row["days_past_due"] or 0), SEGMENT_RANK.get(row["segment"], 3), -(row["risky"] or 0))
+    """Pure: worklist order — larger amount first, then more days past due, then segment, then risky first
+    (then the older draft, so the order is the same on every page, "Next draft" included)."""
+    return (-(row["amount"] or 0), -(row["days_past_due"] or 0), SEGMENT_RANK.get(row["segment"], 3), -(row["risky"] or 0),
+            row["id"])  # fmt: skip
 
 
 def worklist(store: Store, as_of: date, *, tier: int | None = None, segment: str | None = None,
@@ -34,19 +36,42 @@ def worklist(store: Store, as_of: date, *, tier: int | None = None, segment: str
         "status": _count(rows, "status"),
     }
     owners = sorted({r["owner"] for r in rows if r["owner"]})
-    shown = [r for r in rows if (tier is None or r["tier"] == tier) and (not segment or r["segment"] == segment)
-             and (not owner or r["owner"] == owner)]  # fmt: skip
+    shown = _filtered(rows, tier, segment, owner)
     return {"rows": shown[:limit], "matching": len(shown), "counts": counts, "owners": owners}
 
 
-def _worklist_rows(store: Store, as_of: date) -> list[dict]:
+def _filtered(rows: list[dict], tier: int | None, segment: str | None, owner: str | None) -> list[dict]:
+    return [r for r in rows if (tier is None or r["tier"] == tier) and (not segment or r["segment"] == segment)
+            and (not owner or r["owner"] == owner)]  # fmt: skip
+
+
+def next_draft(store: Store, as_of: date, draft_id: int, *, tier: int | None = None, segment: str | None = None,
+               owner: str | None = None) -> int | None:  # fmt: skip
+    """The draft after this one in the worklist's order and filters; None at the end of the list.
+
+    A draft that has left the list (sent, held for sending, rejected) still has a place in the
+    order, so the next one is the first waiting draft that sorts after it.
+    """
+    rows = _filtered(cached(store, ("worklist", as_of), lambda: _worklist_rows(store, as_of)), tier, segment, owner)
+    ids = [r["id"] for r in rows]
+    if draft_id in ids:
+        at = ids.index(draft_id)
+        return ids[at + 1] if at + 1 < len(ids) else None
+    here = _worklist_rows(store, as_of, only=draft_id)
+    if not here:
+        return ids[0] if ids else None
+    key = priority_key(here[0])
+    return next((r["id"] for r in rows if priority_key(r) > key), None)
+
+
+def _worklist_rows(store: Store, as_of: date, only: int | None = None) -> list[dict]:
     # Aggregate the invoices per draft first, on narrow rows; the text columns join in afterwards.
     sql = """
         with agg as (
             select d.id as draft_id, sum(cast(i.open_balance as real)) as amount, min(i.due_date) as oldest_due,
                    min(i.currency) as cur_lo, max(i.currency) as cur_hi, count(i.number) as invoices
             from drafts d, json_each(d.invoice_numbers_json) j join invoices i on i.number = j.value
-            where d.status in ('draft', 'failed')
+            where {which}
             group by d.id)
         select d.id, d.customer_id, c.name as customer_name, coalesce(d.segment, c.segment) as segment, c.risky,
                c.account_owner_email as owner, d.tier, d.kind, d.subject, d.contact_email, d.status, d.generator,
@@ -56,9 +81,11 @@ def _worklist_rows(store: Store, as_of: date) -> list[dict]:
         from drafts d
         join customers c on c.id = d.customer_id
         left join agg on agg.draft_id = d.id
-        where d.status in ('draft', 'failed')
+        where {which}
     """
-    cursor = store.db.execute(sql, [as_of.isoformat()])
+    which, args = ("d.id = ?", [only]) if only is not None else ("d.status in ('draft', 'failed')", [])
+    sql = sql.replace("{which}", which)
+    cursor = store.db.execute(sql, [*args, as_of.isoformat(), *args])
     names = [c[0] for c in cursor.description]
     return sorted((dict(zip(names, r)) for r in cursor.fetchall()), key=priority_key)
 

@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.templating import Jinja2Templates
 
+from copilot import clock
 from copilot.ledger.money import fmt
 from copilot.resources import templates_dir
 from copilot.store import loads
@@ -41,7 +42,28 @@ def json_list(value: str | None) -> list:
 
 
 def _globals(request: Request) -> dict[str, Any]:
-    return {"csrf_token": csrf_token(request), "flashes": request.session.pop("flash", [])}
+    return {"csrf_token": csrf_token(request), "flashes": request.session.pop("flash", []), "held": _held(request)}
+
+
+def remember_hold(request: Request, row: dict, query: str = "") -> None:
+    """Show this held send, with Undo, on every page until its hold ends."""
+    entry = {"id": row["id"], "until": row["send_after"], "subject": row["subject"], "q": query}
+    request.session["held"] = [*(h for h in request.session.get("held", []) if h["id"] != row["id"]), entry]
+
+
+def forget_hold(request: Request, draft_id: int) -> None:
+    if "held" in request.session:
+        request.session["held"] = [h for h in request.session["held"] if h["id"] != draft_id]
+
+
+def _held(request: Request) -> list[dict]:
+    """Held sends of this session whose hold has not ended yet, each with its time of day for display."""
+    now = clock.now()
+    live = [h for h in request.session.get("held", []) if datetime.fromisoformat(h["until"]) > now]
+    if live != request.session.get("held", []):
+        request.session["held"] = live
+    return [{**h, "at": datetime.fromisoformat(h["until"]).strftime("%H:%M:%S"),
+             "seconds": max(1, round((datetime.fromisoformat(h["until"]) - now).total_seconds()))} for h in live]  # fmt: skip
 
 
 @lru_cache

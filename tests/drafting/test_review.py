@@ -96,3 +96,19 @@ def test_editing_a_failed_draft_needs_a_new_approval(store, policy, settings, dr
     assert row["status"] == "draft"
     with pytest.raises(InvalidTransition, match="approve it"):
         send_draft(store, draft["id"], FolderSender(tmp_path / "out"), settings, "dana")
+
+
+def test_an_edited_total_or_age_is_checked_like_a_written_one(store, ledger, settings, policy):
+    pin(DAY)
+    ledger.customer("C2")
+    ledger.invoice("C2", DAY - timedelta(days=138), amount="4000.00", currency="GBP")
+    ledger.invoice("C2", DAY - timedelta(days=3), amount="875.00", currency="GBP")
+    (draft_id,) = plan_day(store, policy, settings, DAY).created
+    row = store.db["drafts"].get(draft_id)
+    assert "Total open: GBP 4,875.00" in row["body"] and "the oldest of these is 138 days overdue" in row["body"]
+    edited = edit_draft(store, draft_id, "dana", policy=policy,
+                        body=row["body"].replace("Total open: GBP 4,875.00", "Total open: GBP 4,000.00")
+                        + "\nBoth invoices are now more than 90 days past due.")  # fmt: skip
+    assert sorted(f["check"] for f in loads(edited["guardrail_flags_json"])) == ["age", "total"]
+    with pytest.raises(GuardrailBlocked, match="GBP 4,875.00"):
+        approve_draft(store, draft_id, "dana", policy=policy)

@@ -7,6 +7,7 @@ from copilot import clock
 from copilot.policy.model import SEGMENTS
 from copilot.web import queries
 from copilot.web.deps import Collector, StoreDep
+from copilot.web.routes.drafts import filter_query
 from copilot.web.templating import render
 
 router = APIRouter()
@@ -18,4 +19,5 @@ def worklist(request: Request, user: Collector, store: StoreDep, tier: str = "",
     tier_n = int(tier) if tier.isdigit() else None
     data = queries.worklist(store, clock.today(), tier=tier_n, segment=segment or None, owner=owner or None)
     return render(request, "worklist.html", {**data, "segments": SEGMENTS, "tiers": (1, 2, 3, 4),
-                                             "filters": {"tier": tier_n, "segment": segment, "owner": owner}})  # fmt: skip
+                                             "filters": {"tier": tier_n, "segment": segment, "owner": owner},
+                                             "filter_query": filter_query(tier, segment, owner)})  # fmt: skip
