@@ -468,3 +468,15 @@ def m131_intake_match_indexes(db: sqlite_utils.Database) -> None:
     # an index on the expression itself each lookup scans the whole ledger.
     db.execute("create index if not exists idx_invoices_upper_number on invoices (upper(number))")
     db.execute("create index if not exists idx_contacts_lower_email on contacts (lower(email))")
+
+
+@migration
+def m200_web_hard_sessions(db: sqlite_utils.Database) -> None:
+    # Server-side web sessions: the cookie carries only a random id, so logout, a password change
+    # or disabling a user ends a session at once instead of at the cookie's expiry.
+    db["web_sessions"].create(
+        {"id": str, "user_id": int, "created_at": str, "expires_at": str},
+        pk="id",
+        foreign_keys=[("user_id", "users", "id")],
+    )
+    db["web_sessions"].create_index(["user_id"])

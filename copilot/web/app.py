@@ -19,11 +19,14 @@ from copilot.web.security import (
     SESSION_COOKIE,
     SESSION_MAX_AGE,
     CsrfError,
+    HeadAsGet,
     SecurityHeaders,
+    served_over_https,
     session_secret,
     verify_csrf,
 )
 from copilot.web.templating import render
+from copilot.web.throttle import LoginThrottle
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -36,10 +39,13 @@ def create_app(settings: Settings, policy: Policy | None = None, *, demo: bool =
     app.state.settings = settings
     app.state.policy = policy or load_policy(settings.policy_path)
     app.state.demo = demo
+    app.state.login_throttle = LoginThrottle()
+    https = served_over_https(settings)
     # Order matters: the last added runs first, so headers wrap everything, then the session.
     app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie=SESSION_COOKIE, max_age=SESSION_MAX_AGE,
-                       same_site="lax", https_only=settings.web.secure_cookies)  # fmt: skip
-    app.add_middleware(SecurityHeaders, hsts=settings.web.secure_cookies)
+                       same_site="lax", https_only=https)  # fmt: skip
+    app.add_middleware(SecurityHeaders, hsts=https)
+    app.add_middleware(HeadAsGet)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in ROUTERS:
         app.include_router(router)
