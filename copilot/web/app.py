@@ -15,6 +15,7 @@ from copilot.errors import CopilotError, InvalidTransition, NotFound
 from copilot.policy.model import Policy, load_policy
 from copilot.web.deps import Forbidden, LoginRequired
 from copilot.web.routes import ROUTERS
+from copilot.web.scope import OutOfScope
 from copilot.web.security import (
     SESSION_COOKIE,
     SESSION_MAX_AGE,
@@ -67,6 +68,10 @@ def _error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> Response:
+        return _error_page(request, 403, "Not allowed", str(exc))
+
+    @app.exception_handler(OutOfScope)
+    async def _out_of_scope(request: Request, exc: OutOfScope) -> Response:
         return _error_page(request, 403, "Not allowed", str(exc))
 
     @app.exception_handler(CsrfError)

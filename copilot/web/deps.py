@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from copilot.config import Settings
 from copilot.policy.model import Policy
 from copilot.store import Store
+from copilot.web.scope import AccountScope
 from copilot.web.users import session_user
 
 SESSION_KEY = "sid"  # the server-side session's token inside the signed cookie
@@ -72,6 +73,14 @@ def current_user(request: Request, store: StoreDep) -> User:
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def account_scope(user: CurrentUser) -> AccountScope:
+    """The accounts this user may read (see copilot.web.scope); every list query and record page takes it."""
+    return AccountScope.for_role(user.role, user.email)
+
+
+Scope = Annotated[AccountScope, Depends(account_scope)]
 
 
 def require_role(*roles: str) -> Callable[[User], User]:

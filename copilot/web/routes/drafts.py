@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from copilot import clock
 from copilot.errors import CopilotError
 from copilot.web import context, services
-from copilot.web.deps import Collector, PolicyDep, SettingsDep, StoreDep
+from copilot.web.deps import Collector, PolicyDep, Scope, SettingsDep, StoreDep
 from copilot.web.templating import flash, redirect, render
 
 router = APIRouter(prefix="/drafts")
@@ -21,8 +21,9 @@ def _next_draft(store: StoreDep, after: int) -> str:
 
 
 @router.get("/{draft_id}", name="draft")
-def review(request: Request, draft_id: int, user: Collector, store: StoreDep, policy: PolicyDep) -> Response:
+def review(request: Request, draft_id: int, user: Collector, store: StoreDep, policy: PolicyDep, scope: Scope) -> Response:
     data = context.draft_context(store, draft_id, policy, clock.today())
+    scope.require(store, data["customer"]["id"])
     return render(request, "draft.html", {**data, "tones": services.TONES, "next_url": _next_draft(store, draft_id),
                                           "delivery_unknown": services.delivery_unknown(data["draft"])})  # fmt: skip
 
