@@ -13,6 +13,9 @@ from starlette.middleware.sessions import SessionMiddleware
 from copilot.config import Settings
 from copilot.errors import CopilotError, InvalidTransition, NotFound
 from copilot.policy.model import Policy, load_policy
+from copilot.redact import install as install_log_redaction
+from copilot.redact import redact
+from copilot.redact import register as register_secret
 from copilot.web.deps import Forbidden, LoginRequired
 from copilot.web.routes import ROUTERS
 from copilot.web.scope import OutOfScope
@@ -35,6 +38,8 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 def create_app(settings: Settings, policy: Policy | None = None, *, demo: bool = False) -> FastAPI:
     """Build the web app for these settings; refuses to start without a session key unless `demo`."""
     secret = session_secret(settings, demo=demo)
+    register_secret(secret)  # a demo's random key too
+    install_log_redaction()
     app = FastAPI(title="Collector Copilot", docs_url=None, redoc_url=None, openapi_url=None,
                   dependencies=[Depends(verify_csrf)])  # fmt: skip
     app.state.settings = settings
@@ -102,4 +107,4 @@ def _error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(CopilotError)
     async def _copilot_error(request: Request, exc: CopilotError) -> Response:
-        return _error_page(request, 400, "That did not work", str(exc))
+        return _error_page(request, 400, "That did not work", redact(str(exc)))
