@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from copilot import clock
 from copilot.errors import CopilotError
+from copilot.redact import redact
 from copilot.web import context, services
 from copilot.web.deps import Collector, PolicyDep, Scope, SettingsDep, StoreDep
 from copilot.web.templating import flash, redirect, render
@@ -46,7 +47,7 @@ def act(request: Request, draft_id: int, user: Collector, store: StoreDep, polic
         row = services.approve_and_send(store, draft_id, user, policy, settings, override_reason, confirm_not_delivered)
     except CopilotError as exc:
         # The edits are already saved; show why it was not sent on the draft itself.
-        flash(request, f"Not sent: {exc}", "error")
+        flash(request, redact(f"Not sent: {exc}"), "error")
         return redirect(f"/drafts/{draft_id}")
     if row["status"] == "sent":
         flash(request, f"Draft {draft_id} approved and sent.")
