@@ -38,3 +38,18 @@ def test_spoofed_names_subjects_and_filenames_are_neutralised_on_every_screen(co
     assert "remittance[U+202E]fdp.exe" in message and "Remittance [U+202E]txt.exe" in message
     assert "Accounts[U+2067] Payable[U+2069]" in message
     assert "Northwind [U+202E]Harbor" in collector.get("/customers").text
+
+
+def test_the_quarantine_list_in_the_terminal_neutralises_bidi_too(web_settings: Settings):
+    from click.testing import CliRunner
+
+    from copilot.cli import main
+
+    with open_store(web_settings) as store:
+        store.db["quarantine"].insert({"mailbox": "ar", "folder": "INBOX", "uidvalidity": 1, "uid": 77,
+                                       "subject": "Remittance \u202etxt.exe", "from_addr": "x\u2066@example.test",
+                                       "error": "bad charset", "size": 10, "status": "open", "created_at": "2026-11-16"})  # fmt: skip
+    result = CliRunner().invoke(main, ["--db", str(web_settings.db_path), "quarantine", "list"])
+    assert result.exit_code == 0, result.output
+    assert "Remittance [U+202E]txt.exe" in result.output and "x[U+2066]@example.test" in result.output
+    assert not any(c in result.output for c in BIDI_CONTROLS)
