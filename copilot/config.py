@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
+from copilot import redact
 from copilot.errors import ConfigError
 
 ENV_PREFIX = "COPILOT_"
@@ -157,6 +158,12 @@ class Settings(BaseSettings):
     alerts: AlertSettings = AlertSettings()
     drafting: DraftingSettings = DraftingSettings()
 
+    @model_validator(mode="after")
+    def _register_secrets(self) -> "Settings":
+        # From here on, no message, log line or stored error may show any of these values.
+        redact.register_settings(self)
+        return self
+
     @field_validator("policy_path")
     @classmethod
     def _policy_exists(cls, value: Path | None) -> Path | None:
@@ -196,15 +203,38 @@ def _setting_name(loc: tuple[Any, ...]) -> str:
     return ENV_PREFIX + "__".join(p.upper() for p in parts) if parts else "settings"
 
 
+def _secret_fields(model: type[BaseModel] | None = None) -> frozenset[str]:
+    """The names of every SecretStr setting, in any group."""
+    names: set[str] = set()
+    for name, field in (model or Settings).model_fields.items():
+        for kind in _annotation_types(field.annotation):
+            if kind is SecretStr:
+                names.add(name)
+            elif isinstance(kind, type) and issubclass(kind, BaseModel):
+                names |= _secret_fields(kind)
+    return frozenset(names)
+
+
+def _annotation_types(annotation: Any) -> list[Any]:
+    args = getattr(annotation, "__args__", None)
+    if not args:
+        return [annotation]
+    return [t for arg in args for t in _annotation_types(arg)]
+
+
 def _describe(error: ValidationError) -> str:
     first = error.errors()[0]
-    name = _setting_name(tuple(first.get("loc", ())))
+    loc = tuple(first.get("loc", ()))
+    name = _setting_name(loc)
     message = first.get("msg", "is invalid").removeprefix("Value error, ")
     if first.get("type") == "extra_forbidden":
         return f"Unknown setting {name}; check the spelling against the README."
     given = first.get("input")
-    shown = "" if isinstance(given, dict) or given is None else f" (got {given!r})"
-    return f"Setting {name} is wrong: {message}{shown}."
+    secret = any(str(part) in _secret_fields() for part in loc)
+    # A secret's value is never echoed, not even when it is of the wrong type or refused.
+    shown = "" if secret or isinstance(given, dict) or given is None else f" (got {given!r})"
+    extra = [given] if isinstance(given, str) else []
+    return redact.redact(f"Setting {name} is wrong: {message}{shown}.", extra=extra if secret else [])
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -213,8 +243,8 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         raise ConfigError(_describe(exc)) from None
-    except (OSError, ValueError) as exc:  # unreadable or malformed TOML
-        raise ConfigError(f"The settings file could not be read: {exc}.") from None
+    except (OSError, ValueError) as exc:  # unreadable or malformed TOML; its text may quote a secret
+        raise ConfigError(redact.redact(f"The settings file could not be read: {exc}.")) from None
 
 
 @lru_cache

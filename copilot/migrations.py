@@ -475,3 +475,15 @@ def m132_drafts_text_send_hold(db: sqlite_utils.Database) -> None:
     # Approve-and-send from the web holds the send for a few seconds so it can be undone: the draft is
     # approved with the instant it may go out, and a person can take it back to review until then.
     db["drafts"].add_column("send_after", str)
+
+
+@migration
+def m200_web_hard_sessions(db: sqlite_utils.Database) -> None:
+    # Server-side web sessions: the cookie carries only a random id, so logout, a password change
+    # or disabling a user ends a session at once instead of at the cookie's expiry.
+    db["web_sessions"].create(
+        {"id": str, "user_id": int, "created_at": str, "expires_at": str},
+        pk="id",
+        foreign_keys=[("user_id", "users", "id")],
+    )
+    db["web_sessions"].create_index(["user_id"])

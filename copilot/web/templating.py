@@ -8,9 +8,11 @@ from typing import Any
 import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from markupsafe import Markup
 from starlette.templating import Jinja2Templates
 
 from copilot import clock
+from copilot.display import neutralise_bidi
 from copilot.ledger.money import fmt
 from copilot.resources import templates_dir
 from copilot.store import loads
@@ -39,6 +41,15 @@ def when(value: Any) -> str:
 
 def json_list(value: str | None) -> list:
     return loads(value, []) or []
+
+
+def shown(value: Any) -> Any:
+    """Applied to every `{{ }}` output: names, subjects and filenames from mail cannot reorder what is displayed."""
+    if isinstance(value, str):
+        cleaned = neutralise_bidi(value)
+        if cleaned is not value:
+            return Markup(cleaned) if isinstance(value, Markup) else cleaned
+    return value
 
 
 def _globals(request: Request) -> dict[str, Any]:
@@ -74,6 +85,7 @@ def templates() -> Jinja2Templates:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=shown,  # runs before autoescaping, on every printed value
     )
     env.filters.update(money=money, when=when, json_list=json_list)
     return Jinja2Templates(env=env, context_processors=[_globals])

@@ -26,6 +26,29 @@ NETWORK_ERRORS = (OSError, socket.timeout, imaplib.IMAP4.abort, EOFError)
 MAX_BATCH_BYTES = 32_000_000
 
 
+def tls_context(settings: ImapSettings) -> ssl.SSLContext | None:
+    """The one TLS setup for every IMAP connection (polling, Sent-folder copies, reconcile searches).
+
+    Certificates are verified against the system's CAs plus `ca_file` when set; None means plain
+    IMAP, which the settings allow only on loopback.
+    """
+    if not settings.tls:
+        return None
+    return ssl.create_default_context(cafile=str(settings.ca_file) if settings.ca_file else None)
+
+
+def open_client(settings: ImapSettings, timeout: float | None = None) -> IMAPClient:
+    """Open the IMAP socket for these settings; every IMAP connection in the product starts here."""
+    return IMAPClient(settings.host, port=settings.port, ssl=settings.tls, ssl_context=tls_context(settings),
+                      timeout=timeout or settings.timeout_seconds)  # fmt: skip
+
+
+def untrusted_certificate(settings: ImapSettings, exc: ssl.SSLCertVerificationError) -> str:
+    """The sentence for a certificate we do not trust: retrying cannot fix it, a CA file can."""
+    return (f"the TLS certificate of {settings.host} is not trusted: {exc.verify_message} "
+            "(set COPILOT_IMAP__CA_FILE for a private CA)")  # fmt: skip
+
+
 class ImapMailbox:
     """One logged-in IMAP connection to the account described by `settings`."""
 
@@ -45,9 +68,7 @@ class ImapMailbox:
     # -- connection ---------------------------------------------------------
     def _connect(self) -> IMAPClient:
         """Open the socket: TLS by default, plain only on loopback (settings validate that)."""
-        s = self.settings
-        context = ssl.create_default_context(cafile=str(s.ca_file) if s.ca_file else None) if s.tls else None
-        return IMAPClient(s.host, port=s.port, ssl=s.tls, ssl_context=context, timeout=s.timeout_seconds)
+        return open_client(self.settings)
 
     def open(self) -> "ImapMailbox":
         """Connect and log in with the password or, when set, an XOAUTH2 bearer token."""
@@ -55,8 +76,7 @@ class ImapMailbox:
             client = self._connect()
         except ssl.SSLCertVerificationError as exc:
             # Retrying cannot fix a certificate we do not trust; say so instead of looping.
-            raise MailboxError(f"the TLS certificate of {self.settings.host} is not trusted: {exc.verify_message} "
-                               "(set COPILOT_IMAP__CA_FILE for a private CA)") from None  # fmt: skip
+            raise MailboxError(untrusted_certificate(self.settings, exc)) from None
         except NETWORK_ERRORS as exc:
             raise Disconnected(f"cannot connect to {self.settings.host}:{self.settings.port}: {exc}") from None
         try:

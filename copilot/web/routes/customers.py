@@ -9,19 +9,22 @@ from fastapi.responses import Response
 from copilot import clock
 from copilot.errors import CopilotError
 from copilot.web import context, queries, services
-from copilot.web.deps import Collector, CurrentUser, PolicyDep, StoreDep
+from copilot.web.deps import Collector, CurrentUser, PolicyDep, Scope, StoreDep
 from copilot.web.templating import flash, redirect, render
 
 router = APIRouter(prefix="/customers")
 
 
 @router.get("", name="customers")
-def search(request: Request, user: CurrentUser, store: StoreDep, q: str = "") -> Response:
-    return render(request, "customers.html", {"rows": queries.customers(store, q), "q": q})
+def search(request: Request, user: CurrentUser, store: StoreDep, scope: Scope, q: str = "") -> Response:
+    return render(request, "customers.html", {"rows": queries.customers(store, q, scope=scope), "q": q})
 
 
 @router.get("/{customer_id}", name="customer")
-def page(request: Request, customer_id: str, user: CurrentUser, store: StoreDep, policy: PolicyDep) -> Response:
+def page(request: Request, customer_id: str, user: CurrentUser, store: StoreDep, policy: PolicyDep,
+         scope: Scope) -> Response:  # fmt: skip
+    context.get_customer(store, customer_id)  # an unknown id is a 404 for everyone
+    scope.require(store, customer_id)
     data = context.customer_page(store, customer_id, policy, clock.today())
     return render(request, "customer.html", {**data, "today": clock.today()})
 

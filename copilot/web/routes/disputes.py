@@ -7,16 +7,17 @@ from fastapi.responses import Response
 
 from copilot import clock
 from copilot.web import queries, services
-from copilot.web.deps import Collector, CurrentUser, StoreDep
+from copilot.web.deps import Collector, CurrentUser, Scope, StoreDep
 from copilot.web.templating import flash, redirect, render
 
 router = APIRouter(prefix="/disputes")
 
 
 @router.get("", name="disputes")
-def disputes(request: Request, user: CurrentUser, store: StoreDep, status: str = "open") -> Response:
+def disputes(request: Request, user: CurrentUser, store: StoreDep, scope: Scope, status: str = "open") -> Response:
     status = status if status in ("open", "resolved", "all") else "open"
-    return render(request, "disputes.html", {"rows": queries.disputes_list(store, clock.now(), status), "status": status})
+    rows = queries.disputes_list(store, clock.now(), status, scope)
+    return render(request, "disputes.html", {"rows": rows, "status": status})
 
 
 @router.post("/{dispute_id}/resolve")

@@ -14,8 +14,9 @@ from copilot import clock
 from copilot.drafting.hold import held_until
 from copilot.drafting.review import get_draft
 from copilot.errors import CopilotError
+from copilot.redact import redact
 from copilot.web import context, queries, services
-from copilot.web.deps import Collector, PolicyDep, SettingsDep, StoreDep
+from copilot.web.deps import Collector, PolicyDep, Scope, SettingsDep, StoreDep
 from copilot.web.templating import flash, forget_hold, redirect, remember_hold, render
 
 router = APIRouter(prefix="/drafts")
@@ -37,9 +38,9 @@ def _next_url(store: StoreDep, after: int, tier: str, segment: str, owner: str) 
 
 @router.get("/{draft_id}", name="draft")
 def review(request: Request, draft_id: int, user: Collector, store: StoreDep, policy: PolicyDep, settings: SettingsDep,
-           tier: str = "",
-           segment: str = "", owner: str = "") -> Response:  # fmt: skip
+           scope: Scope, tier: str = "", segment: str = "", owner: str = "") -> Response:  # fmt: skip
     data = context.draft_context(store, draft_id, policy, clock.today())
+    scope.require(store, data["customer"]["id"])
     draft = data["draft"]
     return render(request, "draft.html", {
         **data, "tones": services.TONES, "next_url": _next_url(store, draft_id, tier, segment, owner),
@@ -74,7 +75,7 @@ def act(request: Request, draft_id: int, user: Collector, store: StoreDep, polic
         row = services.approve_and_send(store, draft_id, user, policy, settings, override_reason, confirm_not_delivered)
     except CopilotError as exc:
         # The edits are already saved; show why it was not sent on the draft itself.
-        flash(request, f"Not sent: {exc}", "error")
+        flash(request, redact(f"Not sent: {exc}"), "error")
         return redirect(here)
     if row["status"] == "sent":
         flash(request, f"Draft {draft_id} approved and sent.")
