@@ -48,8 +48,11 @@ def act(request: Request, draft_id: int, user: Collector, store: StoreDep, polic
         flash(request, f"Not sent: {exc}", "error")
         return redirect(f"/drafts/{draft_id}")
     if row["status"] == "sent":
-        flash(request, f"Draft {draft_id} approved and sent.")
+        flash(request, f"Draft {draft_id} approved and sent." + (f" {row['note']}" if row.get("note") else ""))
         return redirect(_next_draft(store, draft_id))
+    if row["status"] == "superseded":
+        flash(request, f"Draft {draft_id} was withdrawn, not sent: {row['superseded_reason']}", "error")
+        return redirect(f"/drafts/{draft_id}")
     flash(request, f"Draft {draft_id} was approved but sending failed; it is kept for a retry.", "error")
     return redirect(f"/drafts/{draft_id}")
 
@@ -67,4 +70,12 @@ def regenerate(request: Request, draft_id: int, user: Collector, store: StoreDep
                settings: SettingsDep, tone: Annotated[str, Form()]) -> Response:  # fmt: skip
     services.regenerate_draft(store, draft_id, tone, user, policy, settings)
     flash(request, f"Draft rewritten in a {tone} tone.")
+    return redirect(f"/drafts/{draft_id}")
+
+
+@router.post("/{draft_id}/revive")
+def revive(request: Request, draft_id: int, user: Collector, store: StoreDep, policy: PolicyDep,
+           settings: SettingsDep) -> Response:  # fmt: skip
+    row = services.revive_draft(store, draft_id, user, policy, settings)
+    flash(request, f"Draft {draft_id} is back in review." + (f" {row['note']}" if row.get("note") else ""))
     return redirect(f"/drafts/{draft_id}")
