@@ -78,16 +78,16 @@ def rederive(store: Store, row: dict, as_of: date, *, automatic: bool = False) -
         out.blocker = f"the contact {row['contact_email']} is marked bouncing since the draft was planned"
         return out
     pauses = active_pauses(store, cid, as_of)
+    dunning = row["kind"] != "request_reply"  # a reply to the customer's own question is not dunning (as in the plan)
+    account = pause_for(pauses, None, "auto_send" if automatic else "dunning") if dunning or automatic else None
+    if account is not None:
+        out.blocker = f"the account is on hold: {describe_pause(account)}"
+        return out
     written = datetime.fromisoformat(row["created_at"]) if row.get("created_at") else None
     for p in pauses:  # a frustrated reply after the draft was written: a person reads it before anything goes out
         if p["reason"] == "frustration" and (written is None or datetime.fromisoformat(p["created_at"]) > written):
             out.blocker = f"the customer wrote in frustration after the draft was written ({describe_pause(p)})"
             return out
-    dunning = row["kind"] != "request_reply"  # a reply to the customer's own question is not dunning (as in the plan)
-    account = pause_for(pauses, None, "auto_send" if automatic else "dunning") if dunning or automatic else None
-    if account is not None and account["invoice_number"] is None:
-        out.blocker = f"the account is on hold: {describe_pause(account)}"
-        return out
     numbers = loads(row["invoice_numbers_json"], []) or []
     current = {r["number"]: r for r in store.db["invoices"].rows_where(
         f"number in ({', '.join('?' * len(numbers))})", numbers)} if numbers else {}  # fmt: skip
