@@ -85,7 +85,7 @@ def rederive(store: Store, row: dict, as_of: date, *, automatic: bool = False) -
         return out
     written = datetime.fromisoformat(row["created_at"]) if row.get("created_at") else None
     for p in pauses:  # a frustrated reply after the draft was written: a person reads it before anything goes out
-        if p["reason"] == "frustration" and (written is None or datetime.fromisoformat(p["created_at"]) > written):
+        if p["reason"] == "frustration" and (written is None or datetime.fromisoformat(p["created_at"]) >= written):
             out.blocker = f"the customer wrote in frustration after the draft was written ({describe_pause(p)})"
             return out
     numbers = loads(row["invoice_numbers_json"], []) or []
