@@ -208,3 +208,19 @@ def test_listing_drafts_on_the_real_clock_changes_nothing(tmp_path: Path):
     revived = run(main, ["--db", str(db), "--today", "2026-11-17", "drafts", "revive", "1"])
     assert revived.exit_code == 0 and "back in review" in revived.output
     assert statuses()[0][1] == "draft"
+
+
+def test_an_invoice_voided_in_the_erp_is_dropped(demo: Path, tmp_path: Path):
+    draft = waiting_draft(demo, "C-1004")
+    voided = tmp_path / "invoices.csv"
+    lines = (demo_data_dir() / "invoices.csv").read_text(encoding="utf-8").splitlines()
+    voided.write_text("\n".join([lines[0], *(line.replace(",1210.00,open,", ",0.00,void,") for line in lines[1:]
+                                             if "INV-2026-0305" in line)]) + "\n", encoding="utf-8")  # fmt: skip
+    cli(demo, "import", "invoices", str(voided))
+    assert "the ERP changed INV-2026-0305" in cli(demo, "drafts", "show", str(draft["id"]))
+    cli(demo, "drafts", "approve", str(draft["id"]))
+    cli(demo, "drafts", "send", str(draft["id"]))
+    (mail_out,) = reminders_sent(demo)
+    assert "INV-2026-0305" not in mail_out.get_content() and "INV-2026-0364" in mail_out.get_content()
+    (why,) = [e for e in draft_audit(demo, draft["id"]) if e["action"] == "rewritten_at_send"]
+    assert "INV-2026-0305: void since the draft was planned" in why["reason"]
