@@ -479,6 +479,8 @@ def m140_drafts_state_at_send(db: sqlite_utils.Database) -> None:
     db["drafts"].add_column("note", str)
     # Why a draft was withdrawn ('superseded') instead of sent.
     db["drafts"].add_column("superseded_reason", str)
+    # When the text was last written from the account's state (planned, regenerated, revived, rewritten at send).
+    db["drafts"].add_column("written_at", str)
     # The process that claimed a send, so a send whose process is gone is settled without waiting.
     db["drafts"].add_column("sending_pid", int)
     db["drafts"].add_column("sending_host", str)

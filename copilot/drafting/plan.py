@@ -315,6 +315,7 @@ def _draft_row(store: Store, cand: _Candidate, led: Snapshot, as_of: date, polic
         "expires_at": (now + timedelta(hours=policy.drafting.expiry_hours)).isoformat(timespec="seconds"),
         "created_at": now.isoformat(timespec="seconds"),
         "updated_at": now.isoformat(timespec="seconds"),
+        "written_at": now.isoformat(timespec="seconds"),
     }
 
 

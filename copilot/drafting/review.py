@@ -166,7 +166,7 @@ def revive_draft(store: Store, draft_id: int, user: str, *, policy: Policy | Non
     policy = policy or default_policy()
     row = get_draft(store, draft_id)
     _require(row, ("expired",), "revived")
-    found = rederive(store, row, clock.today())
+    found = rederive(store, row, clock.today(), rewriting=True)
     change: dict = {}
     if found.blocker or not found.keep or found.changed or not edited(row):
         # Written again from today's state: days overdue, balances and holds as they are now.
@@ -185,7 +185,7 @@ def _from_current_state(store: Store, row: dict, policy: Policy, settings: Setti
     """The draft's text, facts and recipients written again from the account's state today."""
     from copilot.drafting.sendcheck import rederive, rewrite  # sendcheck builds on this module
 
-    found = found or rederive(store, row, clock.today())
+    found = found or rederive(store, row, clock.today(), rewriting=True)
     if found.blocker or not found.keep:
         raise InvalidTransition(f"draft {row['id']} has nothing left to say: "
                                 f"{found.blocker or 'nothing left to chase: ' + found.reasons()}")  # fmt: skip

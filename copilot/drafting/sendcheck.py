@@ -26,6 +26,7 @@ from decimal import Decimal
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
+from copilot import clock
 from copilot.config import Settings
 from copilot.drafting.compose import compose_draft
 from copilot.drafting.facts import DraftFacts, build_facts
@@ -67,8 +68,12 @@ class Outcome:
     change: dict = field(default_factory=dict)  # the draft's new text, facts and recipients when rewritten
 
 
-def rederive(store: Store, row: dict, as_of: date, *, automatic: bool = False) -> Rederived:
-    """Which of the draft's invoices may still be chased on `as_of`, by the rules the plan uses."""
+def rederive(store: Store, row: dict, as_of: date, *, automatic: bool = False, rewriting: bool = False) -> Rederived:
+    """Which of the draft's invoices may still be chased on `as_of`, by the rules the plan uses.
+
+    `rewriting`: a person is writing the draft again now (regenerate, revive), so a frustrated reply
+    that came after the old text is what they are answering, not a reason to stop.
+    """
     out = Rederived()
     cid = row["customer_id"]
     contact = (row["contact_email"] or "").lower()
@@ -83,8 +88,9 @@ def rederive(store: Store, row: dict, as_of: date, *, automatic: bool = False) -
     if account is not None:
         out.blocker = f"the account is on hold: {describe_pause(account)}"
         return out
-    written = datetime.fromisoformat(row["created_at"]) if row.get("created_at") else None
-    for p in pauses:  # a frustrated reply after the draft was written: a person reads it before anything goes out
+    stamp = row.get("written_at") or row.get("created_at")
+    written = datetime.fromisoformat(stamp) if stamp else None
+    for p in [] if rewriting else pauses:  # a frustrated reply after the text was written: a person reads it first
         if p["reason"] == "frustration" and (written is None or datetime.fromisoformat(p["created_at"]) >= written):
             out.blocker = f"the customer wrote in frustration after the draft was written ({describe_pause(p)})"
             return out
@@ -141,7 +147,7 @@ def rewrite(store: Store, row: dict, keep: list[dict], policy: Policy, settings:
         "subject": text.subject, "body": text.body, "original_body": text.body, "generator": text.generator,
         "template": text.template, "prompt_version": text.prompt_version, "tier": tier, "to_json": dumps(to), "cc_json": dumps(cc),
         "invoice_numbers_json": dumps(facts.invoice_numbers()), "facts_json": facts.model_dump_json(),
-        "guardrail_flags_json": dumps(text.flags),
+        "guardrail_flags_json": dumps(text.flags), "written_at": clock.now_iso(),
     }  # fmt: skip
 
 

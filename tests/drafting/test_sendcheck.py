@@ -13,7 +13,7 @@ from copilot import clock
 from copilot.config import Settings, SmtpSettings
 from copilot.drafting.outbox import SendRefused, reconcile_sending, send_auto_drafts, send_draft
 from copilot.drafting.plan import plan_day
-from copilot.drafting.review import approve_draft
+from copilot.drafting.review import approve_draft, regenerate_draft
 from copilot.drafting.sendcheck import placeholder_identity, rederive
 from copilot.errors import InvalidTransition
 from copilot.mail.sender import FolderSender, SmtpSender
@@ -171,3 +171,15 @@ def test_the_claim_records_the_sending_process(store, policy, settings, two_invo
     send(store, draft_id, settings, policy, tmp_path)
     row = store.db["drafts"].get(draft_id)
     assert (row["sending_pid"], row["sending_host"]) == (os.getpid(), socket.gethostname())
+
+
+def test_a_draft_written_again_after_a_frustrated_reply_may_be_sent_by_a_person(store, policy, settings, two_invoices,
+                                                                                tmp_path):  # fmt: skip
+    draft_id, _, _ = two_invoices
+    store.db["pauses"].insert({"customer_id": "C1", "invoice_number": None, "scope": "auto_send", "reason": "frustration",
+                               "created_by": "router", "created_at": "2026-11-16T00:00:00+00:00"})  # fmt: skip
+    store.db["drafts"].update(draft_id, {"written_at": "2026-11-15T23:00:00+00:00"})  # planned before the reply
+    assert "frustration" in rederive(store, store.db["drafts"].get(draft_id), DAY).blocker
+    regenerate_draft(store, draft_id, "dana", "warmer", policy=policy, settings=settings)  # a person rewrites it
+    approve_draft(store, draft_id, "dana", policy=policy)
+    assert send(store, draft_id, settings, policy, tmp_path)["status"] == "sent"
