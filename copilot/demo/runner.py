@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 from copilot import clock
-from copilot.config import Settings, load_settings, write_db_settings
+from copilot.config import DB_SETTINGS_FILE, Settings, load_settings, write_db_settings
 from copilot.ledger import importer
 from copilot.ledger.aging import AgingReport, aging_report
 from copilot.policy.model import Policy
@@ -28,8 +28,11 @@ DEMO_SETTINGS: dict = {
 
 
 def demo_settings(db_path: Path | str) -> Settings:
-    """The settings kept beside the demo database (written by `run_demo`)."""
-    return load_settings(db_path=Path(db_path))
+    """The settings kept beside the demo database (written by `run_demo`); the demo's own when there is no file."""
+    path = Path(db_path)
+    if (path.parent / DB_SETTINGS_FILE).is_file():
+        return load_settings(db_path=path)
+    return load_settings(**{k: v for k, v in DEMO_SETTINGS.items() if k != "outbox_dir"})
 
 Step = Callable[[Store, Policy, "DemoResult"], None]
 # Each demo module registers its own step; they run in this order whatever order they were imported in.
