@@ -147,14 +147,19 @@ def regenerate_draft(
     settings: Settings | None = None,
     chat_model: BaseChatModel | None = None,
 ) -> dict:
-    """Write the draft again, warmer or firmer, from the same facts; it returns to review."""
+    """Write the draft again, warmer or firmer, from the account's state today; it returns to review.
+
+    An expired draft may be regenerated too: it comes back with a fresh expiry.
+    """
     if tone_hint not in TONE_HINTS:
         raise ValueError(f"tone_hint must be one of {', '.join(TONE_HINTS)} (got {tone_hint!r})")
+    policy = policy or default_policy()
     row = get_draft(store, draft_id)
     _require(row, (*EDITABLE, "expired"), "regenerated")
-    change = _from_current_state(store, row, policy or default_policy(), settings or get_settings(), tone=tone_hint,
-                                 chat_model=chat_model)  # fmt: skip
+    change = _from_current_state(store, row, policy, settings or get_settings(), tone=tone_hint, chat_model=chat_model)
     change |= {"tone_hint": tone_hint, "status": "draft", "approved_by": None, "approved_at": None}
+    if row["status"] == "expired":
+        change["expires_at"] = _expiry(policy)
     return _change(store, row, change, user, "regenerated", reason=f"tone: {tone_hint}")
 
 

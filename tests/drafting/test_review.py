@@ -121,3 +121,11 @@ def test_editing_a_failed_draft_needs_a_new_approval(store, policy, settings, dr
     assert row["status"] == "draft"
     with pytest.raises(InvalidTransition, match="approve it"):
         send_draft(store, draft["id"], FolderSender(tmp_path / "out"), settings, "dana")
+
+
+def test_an_expired_draft_can_be_regenerated_instead(store, policy, settings, draft):
+    clock.pin(DAY + timedelta(days=4))
+    assert expire_drafts(store, "scheduler") == 1
+    row = regenerate_draft(store, draft["id"], "dana", "firmer", policy=policy, settings=settings)
+    assert row["status"] == "draft" and row["expires_at"] > (DAY + timedelta(days=4)).isoformat()
+    assert approve_draft(store, draft["id"], "dana", policy=policy)["status"] == "approved"
