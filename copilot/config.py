@@ -2,7 +2,9 @@
 
 Values come from `COPILOT_*` environment variables (nested groups use a double
 underscore, e.g. `COPILOT_IMAP__HOST`) and from an optional TOML file: the path
-in `COPILOT_CONFIG`, else `./copilot.toml` when it exists. Environment wins.
+in `COPILOT_CONFIG`, else `./copilot.toml` when it exists. Environment wins. A database
+named explicitly (`--db`) that has a `copilot.toml` beside it uses that file instead:
+a database carries its own settings (the demo's identity, outbox and clock).
 Nothing else in the product reads the environment.
 """
 
@@ -145,6 +147,7 @@ class Settings(BaseSettings):
     )
 
     db_path: Path = Path("copilot.db")
+    demo: bool = False  # the built-in demo: placeholder sender identities are allowed
     policy_path: Path | None = None
     today: date | None = None
     outbox_dir: Path | None = None
@@ -181,10 +184,67 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        beside = _file_beside_db(getattr(init_settings, "init_kwargs", {}).get("db_path"))
+        if beside is not None:
+            sources.append(_DatabaseSettingsSource(settings_cls, toml_file=beside))
+            return tuple(sources)
         toml_path = _config_file()
         if toml_path is not None:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
         return tuple(sources)
+
+
+DB_SETTINGS_FILE = "copilot.toml"
+_PATH_KEYS = ("db_path", "policy_path", "outbox_dir")
+
+
+def _file_beside_db(db_path: object) -> Path | None:
+    """The settings file kept beside a database named explicitly (`--db`), when there is one.
+
+    A database carries its own settings this way (the demo keeps its identity, outbox and
+    clock there), so pointing a command at it behaves as the product that built it did.
+    """
+    if db_path is None:
+        return None
+    candidate = Path(str(db_path)).parent / DB_SETTINGS_FILE
+    return candidate if candidate.is_file() else None
+
+
+class _DatabaseSettingsSource(TomlConfigSettingsSource):
+    """A settings file beside a database: its relative paths are relative to its own folder."""
+
+    def __init__(self, settings_cls: type[BaseSettings], toml_file: Path):
+        super().__init__(settings_cls, toml_file=toml_file)
+        folder = toml_file.parent
+        for key in _PATH_KEYS:
+            value = self.init_kwargs.get(key)
+            if isinstance(value, str) and not Path(value).is_absolute():
+                self.init_kwargs[key] = str(folder / value)
+
+
+def write_db_settings(db_path: Path, values: dict[str, Any]) -> Path:
+    """Write the settings file that travels with a database (flat keys and one level of tables)."""
+    lines: list[str] = []
+    tables = {k: v for k, v in values.items() if isinstance(v, dict)}
+    for key, value in values.items():
+        if not isinstance(value, dict):
+            lines.append(f"{key} = {_toml_value(value)}")
+    for name, table in tables.items():
+        lines += ["", f"[{name}]", *(f"{k} = {_toml_value(v)}" for k, v in table.items())]
+    path = Path(db_path).parent / DB_SETTINGS_FILE
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'
 
 
 def _config_file() -> Path | None:

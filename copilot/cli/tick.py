@@ -8,6 +8,7 @@ from copilot import clock
 from copilot.cli.app import App, main, pass_app
 from copilot.drafting.appender import ImapAppender
 from copilot.drafting.hold import release_due_holds
+from copilot.drafting.review import expire_drafts
 from copilot.mail.sender import make_sender
 from copilot.routing.alerts import deliver_pending_alerts, open_alerts
 from copilot.routing.scheduler import tick as run_tick
@@ -38,10 +39,12 @@ def _once(app: App, no_deliver: bool) -> None:
     settings, store = app.settings, app.store
     routed = route_classified(store, app.policy, settings)
     report = run_tick(store, app.policy, settings, clock.today())
+    expired = expire_drafts(store, "scheduler")  # expiry is recorded here and by `plan`, never by a listing
     counts = {k.replace("_", " "): v for k, v in report.counts().items() if v}
     click.echo(
         f"Tick for {clock.today().isoformat()}: {routed} replies routed; "
         + (", ".join(f"{k}: {v}" for k, v in counts.items()) or "nothing fell due")
+        + (f"; {expired} draft(s) expired" if expired else "")
     )
     if not no_deliver:
         sender = make_sender(settings.smtp, settings.outbox_dir)

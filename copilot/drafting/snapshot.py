@@ -26,6 +26,11 @@ def day_of(text: str | None) -> date | None:
         return None
 
 
+def is_open(invoice: dict) -> bool:
+    """May this ledger row be chased at all: open or part-paid, with money still owed."""
+    return invoice["status"] in ("open", "partially_paid") and Decimal(invoice["open_balance"]) > 0
+
+
 @dataclass
 class Snapshot:
     """What the plan needs to know about every customer with open invoices, read in one go."""
@@ -46,8 +51,7 @@ class Snapshot:
 def read_snapshot(store: Store, as_of: date, policy: Policy) -> Snapshot:
     db = store.db
     day = as_of.isoformat()
-    invoices = [r for r in db.query("select * from invoices where status in ('open', 'partially_paid')")
-                if Decimal(r["open_balance"]) > 0]  # fmt: skip
+    invoices = [r for r in db.query("select * from invoices where status in ('open', 'partially_paid')") if is_open(r)]
     pauses = db.query("select * from pauses where lifted_at is null and (until is null or until >= ?)", [day])
     last_touch: dict[str, date] = {}
     touches = db.query(
@@ -68,7 +72,7 @@ def read_snapshot(store: Store, as_of: date, policy: Policy) -> Snapshot:
         if sent and week <= sent <= as_of:
             account_week[row["customer_id"]] += 1
     marks = ", ".join("?" * len(OPEN_STATUSES))
-    busy_sql = f"select distinct customer_id from drafts where status in ({marks}) or plan_date = ?"
+    busy_sql = f"select distinct customer_id from drafts where status in ({marks}) or (plan_date = ? and status != 'superseded')"
     busy = {r["customer_id"] for r in db.query(busy_sql, [*OPEN_STATUSES, day])}
     latest: dict[str, dict] = {}
     for row in db.query(

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from copilot import clock
+from copilot.drafting.stale import mark_stale
 from copilot.errors import ImportRejected
 from copilot.ledger.csv_format import (  # noqa: F401  (the column lists are part of this module's interface)
     INVOICE_COLUMNS,
@@ -181,6 +182,9 @@ def _upsert_invoice(store: Store, inv: InvoiceRow, now: str, actor: str, result:
         before = {k: existing.get(k) for k in diff}
         store.audit(actor, "invoice", inv.invoice_number, "updated", before=before, after=diff, customer_id=inv.customer_id)
         result.updated.append(inv.invoice_number)
+        if {"status", "open_balance", "amount", "due_date"} & set(diff):
+            mark_stale(store, inv.customer_id, f"the ERP changed {inv.invoice_number} ({', '.join(sorted(diff))}) "
+                                               "after the draft was planned", actor)  # fmt: skip
     else:
         result.unchanged.append(inv.invoice_number)
     result.affected_invoices.add(inv.invoice_number)

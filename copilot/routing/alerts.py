@@ -49,7 +49,7 @@ class AlertContent:
 
 
 def reply_link(settings: Settings, message_id: int) -> str:
-    return f"{settings.web.base_url.rstrip('/')}/replies/{message_id}"
+    return f"{settings.web.base_url.rstrip('/')}/messages/{message_id}"
 
 
 def compose_alert(

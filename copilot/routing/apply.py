@@ -201,6 +201,8 @@ def apply_actions(
         else:
             applier = _Applier(store, state, classification, settings, actor)
             record = [{**describe(a), "created": applier.apply(a)} for a in actions]
+            # Drafts planned before this reply may now say something untrue: the plan writes them again.
+            mark_stale(store, state.customer.id, f"{applier.why} after the draft was planned", actor)
         row = {
             "message_id": state.message.id, "classification_id": classification_id,
             "customer_id": state.customer.id if state.customer else None, "label": classification.label.value,
@@ -239,3 +241,10 @@ def reverse_decision(store: Store, decision: dict, actor: str, reason: str) -> l
         store.audit(actor, "message", mid, "routing_reversed", reason=reason, customer_id=decision["customer_id"],
                     after={"decision": decision["id"], "not_reversed": kept})  # fmt: skip
     return kept
+
+
+def mark_stale(store: Store, customer_id: str, reason: str, actor: str) -> list[int]:
+    """Mark the customer's waiting drafts stale (drafting imports routing, so its module is imported here, late)."""
+    from copilot.drafting.stale import mark_stale as mark
+
+    return mark(store, customer_id, reason, actor)

@@ -13,7 +13,7 @@ from copilot.config import Settings
 from copilot.policy.model import Policy
 from copilot.policy.pauses import lift_pause
 from copilot.routing.alerts import compose_alert, create_alert
-from copilot.routing.apply import close_with_pauses, open_task
+from copilot.routing.apply import close_with_pauses, mark_stale, open_task
 from copilot.routing.state import dispute_owner, load_customer, load_message
 from copilot.store import Store, loads
 
@@ -97,7 +97,10 @@ def on_payments(store: Store, invoice_numbers: set[str] | list[str], policy: Pol
     if not numbers:
         return report
     marks = ",".join("?" * len(numbers))
-    customers = sorted({r["customer_id"] for r in store.db["invoices"].rows_where(f"number in ({marks})", numbers)})
+    customer_invoices: dict[str, set[str]] = {}
+    for r in store.db["invoices"].rows_where(f"number in ({marks})", numbers, select="number, customer_id"):
+        customer_invoices.setdefault(r["customer_id"], set()).add(r["number"])
+    customers = sorted(customer_invoices)
     with store.transaction():
         for customer_id in customers:
             for promise in list(store.db["promises"].rows_where("customer_id = ? and status = 'open'", [customer_id])):
@@ -108,6 +111,8 @@ def on_payments(store: Store, invoice_numbers: set[str] | list[str], policy: Pol
                     _mark_promise(store, promise, "kept", "payment recorded")
                     report.promises_kept.append(promise["id"])
             _confirm_paid_claims(store, customer_id, numbers, report)
+            paid = [n for n in numbers if n in customer_invoices.get(customer_id, ())]
+            mark_stale(store, customer_id, f"payment recorded on {', '.join(paid)} after the draft was planned", ACTOR)
     return report
 
 
@@ -215,3 +220,4 @@ def _check_dispute_slas(store: Store, settings: Settings, as_of: date, report: T
         store.audit(ACTOR, "dispute", case["id"], "sla_breached", reason=reason, customer_id=customer.id)
         report.sla_breaches.append(case["id"])
         report.alerts_raised.append(alert_id)
+

@@ -82,6 +82,7 @@ def _worklist_rows(store: Store, as_of: date, only: int | None = None) -> list[d
         select d.id, d.customer_id, c.name as customer_name, coalesce(d.segment, c.segment) as segment, c.risky,
                c.account_owner_email as owner, d.tier, d.kind, d.subject, d.contact_email, d.status, d.generator,
                coalesce(json_array_length(d.guardrail_flags_json), 0) as flags, d.plan_date, d.last_error,
+               d.stale_at, d.stale_reason,
                agg.amount, cast(julianday(?) - julianday(agg.oldest_due) as integer) as days_past_due,
                case when agg.cur_lo = agg.cur_hi then agg.cur_lo end as currency, coalesce(agg.invoices, 0) as invoices
         from drafts d

@@ -49,8 +49,9 @@ def _appender(settings: Settings) -> Appender | None:
 def edit_draft(store: Store, draft_id: int, subject: str, body: str, user: User, policy: Policy) -> None:
     """Save the collector's edits (unchanged text is not an edit)."""
     row = drafting.review.get_draft(store, draft_id)
-    if (subject.strip(), body.strip()) == ((row["subject"] or "").strip(), (row["body"] or "").strip()):
-        return
+    same = drafting.review.normalized_text
+    if (same(subject).strip(), same(body).strip()) == (same(row["subject"]).strip(), same(row["body"]).strip()):
+        return  # CRLF line endings from the browser and trailing spaces are not edits
     _user_error(drafting.edit_draft, store, draft_id, user.actor, subject=subject, body=body, policy=policy)
 
 
@@ -66,7 +67,7 @@ def approve_and_send(store: Store, draft_id: int, user: User, policy: Policy, se
         drafting.approve_draft(store, draft_id, user.actor, policy=policy, override_reason=override_reason or None)
     sender = make_sender(settings.smtp, settings.outbox_dir)
     return drafting.send_draft(store, draft_id, sender, settings, user.actor, _appender(settings),
-                               confirm_not_delivered=confirm_not_delivered)  # fmt: skip
+                               confirm_not_delivered=confirm_not_delivered, policy=policy)  # fmt: skip
 
 
 def _normal(text: str | None) -> str:
@@ -122,6 +123,11 @@ def delivery_unknown(row: dict) -> bool:
 
 def reject_draft(store: Store, draft_id: int, reason: str, user: User) -> None:
     _user_error(drafting.reject_draft, store, draft_id, user.actor, reason)
+
+
+def revive_draft(store: Store, draft_id: int, user: User, policy: Policy, settings: Settings) -> dict:
+    """Bring an expired draft back to review, written again if the account's state moved on."""
+    return _user_error(drafting.review.revive_draft, store, draft_id, user.actor, policy=policy, settings=settings)
 
 
 def regenerate_draft(store: Store, draft_id: int, tone: str, user: User, policy: Policy, settings: Settings) -> None:

@@ -77,9 +77,18 @@ def act(request: Request, draft_id: int, user: Collector, store: StoreDep, polic
         # The edits are already saved; show why it was not sent on the draft itself.
         flash(request, redact(f"Not sent: {exc}"), "error")
         return redirect(here)
+    return _after_send(request, store, row, tier, segment, owner)
+
+
+def _after_send(request: Request, store: StoreDep, row: dict, tier: str, segment: str, owner: str) -> Response:
+    """Say what became of a send (sent, withdrawn by the send-time check, or failed) and move on."""
+    draft_id, here = row["id"], f"/drafts/{row['id']}{filter_query(tier, segment, owner)}"
     if row["status"] == "sent":
-        flash(request, f"Draft {draft_id} approved and sent.")
+        flash(request, f"Draft {draft_id} approved and sent." + (f" {row['note']}" if row.get("note") else ""))
         return redirect(_next_url(store, draft_id, tier, segment, owner))
+    if row["status"] == "superseded":
+        flash(request, f"Draft {draft_id} was withdrawn, not sent: {row['superseded_reason']}", "error")
+        return redirect(here)
     flash(request, f"Draft {draft_id} was approved but sending failed; it is kept for a retry.", "error")
     return redirect(here)
 
@@ -98,13 +107,13 @@ def undo(request: Request, draft_id: int, user: Collector, store: StoreDep, tier
 def send_now(request: Request, draft_id: int, user: Collector, store: StoreDep, settings: SettingsDep, tier: str = "",
              segment: str = "", owner: str = "") -> Response:  # fmt: skip
     """Skip the rest of the hold."""
-    row = services.send_held_now(store, draft_id, user, settings)
     forget_hold(request, draft_id)
-    if row["status"] == "sent":
-        flash(request, f"Draft {draft_id} approved and sent.")
-        return redirect(_next_url(store, draft_id, tier, segment, owner))
-    flash(request, f"Draft {draft_id} was approved but sending failed; it is kept for a retry.", "error")
-    return redirect(f"/drafts/{draft_id}{filter_query(tier, segment, owner)}")
+    try:
+        row = services.send_held_now(store, draft_id, user, settings)
+    except CopilotError as exc:
+        flash(request, redact(f"Not sent: {exc}"), "error")
+        return redirect(f"/drafts/{draft_id}{filter_query(tier, segment, owner)}")
+    return _after_send(request, store, row, tier, segment, owner)
 
 
 @router.post("/{draft_id}/reject")
@@ -129,3 +138,11 @@ def regenerate(request: Request, draft_id: int, user: Collector, store: StoreDep
     services.regenerate_draft(store, draft_id, tone, user, policy, settings)
     flash(request, f"Draft rewritten in a {tone} tone.")
     return redirect(here)
+
+
+@router.post("/{draft_id}/revive")
+def revive(request: Request, draft_id: int, user: Collector, store: StoreDep, policy: PolicyDep,
+           settings: SettingsDep) -> Response:  # fmt: skip
+    row = services.revive_draft(store, draft_id, user, policy, settings)
+    flash(request, f"Draft {draft_id} is back in review." + (f" {row['note']}" if row.get("note") else ""))
+    return redirect(f"/drafts/{draft_id}")

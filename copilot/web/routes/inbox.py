@@ -63,6 +63,12 @@ def message(request: Request, message_id: int, user: CurrentUser, store: StoreDe
     return render(request, "message.html", {**data, "actions": actions, "labels": LABELS})
 
 
+@router.get("/replies/{message_id}")
+def old_reply_link(message_id: int, user: CurrentUser) -> Response:
+    """Alerts delivered before the link was corrected point here; send them to the reply's page."""
+    return redirect(f"/messages/{message_id}")
+
+
 @router.post("/messages/{message_id}/label")
 def correct_label(request: Request, message_id: int, user: Collector, store: StoreDep, policy: PolicyDep,
                   settings: SettingsDep, label: Annotated[str, Form()], reason: Annotated[str, Form(max_length=1000)] = "",
