@@ -217,17 +217,25 @@ def check_draft(subject: str, body: str, facts: DraftFacts, max_chars: int) -> l
         if days and not days & allowed_dates:
             flags.append(Flag("date", f"{raw!r} is not a date from the ledger or the policy"))
     flags += _amount_flags(undated, facts)
-    for link in facts.payment_links():
-        if link not in text:
-            flags.append(Flag("payment_link", f"the payment link {link} is missing"))
-    if not facts.payment_links():
-        flags.append(Flag("payment_link", "no invoice in this draft has a payment link in the ledger"))
+    if _asks_for_payment(facts):
+        for link in facts.payment_links():
+            if link not in text:
+                flags.append(Flag("payment_link", f"the payment link {link} is missing"))
+        if not facts.payment_links():
+            flags.append(Flag("payment_link", "no invoice in this draft has a payment link in the ledger"))
     for m in PLACEHOLDERS.finditer(text):
         flags.append(Flag("placeholder", f"unfilled placeholder {m.group(0)!r}"))
     if facts.tier < 4:
         for m in _THREAT.finditer(text):
             flags.append(Flag("threat", f"{m.group(0)!r} threatens escalation before Tier 4"))
     return flags
+
+
+def _asks_for_payment(facts: DraftFacts) -> bool:
+    """A reply that confirms a full credit or a void asks for nothing, so it needs no payment link."""
+    if facts.kind != "dispute_reply" or facts.dispute is None:
+        return True
+    return facts.dispute.outcome == "stands" or bool(facts.dispute.remaining and facts.dispute.remaining > 0)
 
 
 def _amount_flags(text: str, facts: DraftFacts) -> list[Flag]:

@@ -1,12 +1,15 @@
 """Read-only context for one draft, one reply or one customer: invoices with aging, the thread, the audit trail."""
 
 from datetime import date
+from decimal import Decimal
 
+from copilot.config import Settings
 from copilot.errors import NotFound
 from copilot.policy.cadence import bucket_for, days_past_due, tier_for
 from copilot.policy.model import Policy
 from copilot.policy.pauses import active_pauses
 from copilot.store import Store, loads
+from copilot.web.risks import draft_risks
 
 
 def _rows(store: Store, sql: str, args: list) -> list[dict]:
@@ -76,7 +79,19 @@ def thread(store: Store, customer_id: str, exclude_draft: int | None = None) -> 
     return items
 
 
-def draft_context(store: Store, draft_id: int, policy: Policy, as_of: date) -> dict:
+def email_preview(draft: dict, settings: Settings) -> dict | None:
+    """The draft as the customer will receive it: the headers they see, then the body with its signature."""
+    from copilot.drafting.outbox import build_message
+
+    try:
+        msg = build_message({**draft, "message_id": draft.get("message_id") or "<preview@localhost>"}, settings)
+    except ValueError:  # a draft whose stored facts cannot be read has no preview; the page still shows its text
+        return None
+    headers = [(name, str(msg[name])) for name in ("From", "To", "Cc", "Reply-To", "Subject") if msg[name]]
+    return {"headers": headers, "body": msg.get_content().rstrip()}
+
+
+def draft_context(store: Store, draft_id: int, policy: Policy, as_of: date, settings: Settings | None = None) -> dict:
     rows = _rows(store, "select * from drafts where id = ?", [draft_id])
     if not rows:
         raise NotFound(f"no draft with id {draft_id}")
@@ -92,6 +107,8 @@ def draft_context(store: Store, draft_id: int, policy: Policy, as_of: date) -> d
         "invoices": invoices_with_aging(store, customer["id"], as_of, policy, open_only=True),
         "thread": thread(store, customer["id"], exclude_draft=draft_id),
         "pauses": active_pauses(store, customer["id"], as_of),
+        "risks": draft_risks(store, draft, as_of),
+        "preview": email_preview(draft, settings) if settings is not None else None,
     }
 
 
@@ -125,4 +142,58 @@ def customer_page(store: Store, customer_id: str, policy: Policy, as_of: date) -
         "timeline": _rows(store, "select * from audit_events where customer_id = ? order by id desc limit 500", one),
         "drafts": _rows(store, "select id, subject, status, tier, plan_date, sent_at from drafts where customer_id = ? "
                         "order by id desc limit 50", one),  # fmt: skip
+    }
+
+
+def at_stake(store: Store, dispute_ids: list[int]) -> dict[int, dict[str, Decimal]]:
+    """Open balance per currency on each dispute's invoices (every open invoice for an account-wide case)."""
+    out: dict[int, dict[str, Decimal]] = {d: {} for d in dispute_ids}
+    if not dispute_ids:
+        return out
+    marks = ",".join("?" * len(dispute_ids))
+    sql = f"""select d.id, i.currency, i.open_balance from disputes d
+              join invoices i on i.customer_id = d.customer_id and i.status in ('open', 'partially_paid')
+              where d.id in ({marks}) and (coalesce(json_array_length(d.invoice_numbers_json), 0) = 0
+                    or i.number in (select value from json_each(d.invoice_numbers_json)))"""
+    for did, currency, balance in store.db.execute(sql, dispute_ids):
+        out[did][currency] = out[did].get(currency, Decimal("0")) + Decimal(balance)
+    return out
+
+
+def people(store: Store) -> list[dict]:
+    """Active users who can own casework (collectors and admins), for owner pickers."""
+    return _rows(store, "select username, email, role from users where active = 1 and role in ('collector', 'admin') "
+                        "order by username", [])  # fmt: skip
+
+
+def dispute_detail(store: Store, dispute_id: int) -> dict:
+    """One dispute with its invoices, amount at stake, pending credits, the reply drafted for it and its audit trail."""
+    rows = _rows(store, "select d.*, c.name as customer_name from disputes d left join customers c on c.id = d.customer_id "
+                        "where d.id = ?", [dispute_id])  # fmt: skip
+    if not rows:
+        raise NotFound(f"no dispute with id {dispute_id}")
+    case = rows[0]
+    case["invoices"] = loads(case["invoice_numbers_json"], []) or []
+    numbers = case["invoices"]
+    sql = "select * from invoices where customer_id = ?"
+    args: list = [case["customer_id"]]
+    if numbers:
+        sql += f" and number in ({','.join('?' * len(numbers))})"
+        args += numbers
+    else:
+        sql += " and status in ('open', 'partially_paid')"
+    return {
+        "case": case,
+        "invoice_rows": _rows(store, sql + " order by due_date", args),
+        "stake": at_stake(store, [dispute_id])[dispute_id],
+        "credits": _rows(store, "select * from pending_credits where dispute_id = ? order by id", [dispute_id]),
+        "replies": _rows(store, "select d.id, d.status, d.subject from drafts d where d.kind = 'dispute_reply' "
+                                "and d.customer_id = ? and exists (select 1 from audit_events a where a.entity_type = "
+                                "'draft' and a.entity_id = cast(d.id as text) and a.reason like ?) order by d.id desc",
+                         [case["customer_id"], f"%dispute #{dispute_id} %"]),  # fmt: skip
+        "message": next(iter(_rows(store, "select id, subject, from_addr, text_reply from messages where id = ?",
+                                   [case["message_id"]])), None),  # fmt: skip
+        "audit": _rows(store, "select * from audit_events where entity_type = 'dispute' and entity_id = ? order by id",
+                       [str(dispute_id)]),  # fmt: skip
+        "people": people(store),
     }

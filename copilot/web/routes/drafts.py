@@ -21,8 +21,9 @@ def _next_draft(store: StoreDep, after: int) -> str:
 
 
 @router.get("/{draft_id}", name="draft")
-def review(request: Request, draft_id: int, user: Collector, store: StoreDep, policy: PolicyDep) -> Response:
-    data = context.draft_context(store, draft_id, policy, clock.today())
+def review(request: Request, draft_id: int, user: Collector, store: StoreDep, policy: PolicyDep,
+           settings: SettingsDep) -> Response:  # fmt: skip
+    data = context.draft_context(store, draft_id, policy, clock.today(), settings)
     return render(request, "draft.html", {**data, "tones": services.TONES, "next_url": _next_draft(store, draft_id),
                                           "delivery_unknown": services.delivery_unknown(data["draft"])})  # fmt: skip
 
