@@ -5,11 +5,13 @@ from decimal import Decimal
 
 from copilot.config import Settings
 from copilot.errors import NotFound
+from copilot.ledger.credits import pending_by_invoice
 from copilot.policy.cadence import bucket_for, days_past_due, tier_for
 from copilot.policy.model import Policy
 from copilot.policy.pauses import active_pauses
 from copilot.store import Store, loads
 from copilot.web.risks import draft_risks
+from copilot.web.timeline import customer_timeline
 
 
 def _rows(store: Store, sql: str, args: list) -> list[dict]:
@@ -33,7 +35,9 @@ def invoices_with_aging(store: Store, customer_id: str, as_of: date, policy: Pol
     if open_only:
         sql += " and status in ('open', 'partially_paid')"
     rows = _rows(store, sql + " order by due_date", [customer_id])
+    credits = pending_by_invoice(store, [r["number"] for r in rows])
     for inv in rows:
+        inv["pending_credit"] = credits.get(inv["number"])
         days = days_past_due(date.fromisoformat(inv["due_date"]), as_of)
         is_open = inv["status"] in ("open", "partially_paid")
         inv["days_past_due"] = days if is_open else None
@@ -125,13 +129,29 @@ def message_detail(store: Store, message_id: int) -> dict:
                            [str(message_id)])}  # fmt: skip
 
 
+def balances(invoices: list[dict]) -> dict[str, dict[str, Decimal]]:
+    """Pure: open and overdue balance per currency, from invoices with aging."""
+    out: dict[str, dict[str, Decimal]] = {}
+    for inv in invoices:
+        if inv["status"] not in ("open", "partially_paid"):
+            continue
+        cur = out.setdefault(inv["currency"], {"open": Decimal("0"), "overdue": Decimal("0")})
+        cur["open"] += Decimal(inv["open_balance"])
+        if (inv["days_past_due"] or 0) > 0:
+            cur["overdue"] += Decimal(inv["open_balance"])
+    return dict(sorted(out.items()))
+
+
 def customer_page(store: Store, customer_id: str, policy: Policy, as_of: date) -> dict:
     customer = get_customer(store, customer_id)
     one = [customer_id]
+    invoices = invoices_with_aging(store, customer_id, as_of, policy)
     return {
         "customer": customer,
-        "contacts": _rows(store, "select * from contacts where customer_id = ? order by email", one),
-        "invoices": invoices_with_aging(store, customer_id, as_of, policy),
+        "contacts": _rows(store, "select * from contacts where customer_id = ? order by status != 'ok', name is null, email",
+                          one),  # fmt: skip
+        "invoices": invoices,
+        "balances": balances(invoices),
         "payments": _rows(store, "select * from payments where customer_id = ? order by paid_on desc", one),
         "promises": _rows(store, "select * from promises where customer_id = ? order by id desc", one),
         "disputes": _rows(store, "select * from disputes where customer_id = ? order by id desc", one),
@@ -139,10 +159,18 @@ def customer_page(store: Store, customer_id: str, policy: Policy, as_of: date) -
         "alerts": _rows(store, "select * from alerts where customer_id = ? order by id desc", one),
         "pauses": _rows(store, "select * from pauses where customer_id = ? order by lifted_at is not null, id desc", one),
         "active_pause_ids": {p["id"] for p in active_pauses(store, customer_id, as_of)},
-        "timeline": _rows(store, "select * from audit_events where customer_id = ? order by id desc limit 500", one),
+        "timeline": customer_timeline(store, customer_id),
+        "notes": _rows(store, "select * from customer_notes where customer_id = ? order by id desc limit 20", one),
         "drafts": _rows(store, "select id, subject, status, tier, plan_date, sent_at from drafts where customer_id = ? "
                         "order by id desc limit 50", one),  # fmt: skip
     }
+
+
+def customer_audit(store: Store, customer_id: str, limit: int = 1000) -> dict:
+    """The raw audit log for one customer, newest first."""
+    return {"customer": get_customer(store, customer_id),
+            "events": _rows(store, "select * from audit_events where customer_id = ? order by id desc limit ?",
+                            [customer_id, limit])}  # fmt: skip
 
 
 def at_stake(store: Store, dispute_ids: list[int]) -> dict[int, dict[str, Decimal]]:
