@@ -24,6 +24,7 @@ from copilot.ledger.csv_format import (  # noqa: F401  (the column lists are par
     read_csv,
     validate_rows,
 )
+from copilot.ledger.daily import record_day
 from copilot.policy.cadence import segment_for
 from copilot.policy.model import Policy
 from copilot.store import Store, dumps
@@ -96,6 +97,7 @@ def import_invoices(
             actor, "import", digest[:16], "import_invoices",
             reason=f"file {Path(path).name} (sha256 {digest[:12]})", after=result.summary(),
         )  # fmt: skip
+    record_day(store, clock.today())  # the dashboard's figures for today follow the ledger
     return result
 
 
@@ -234,6 +236,7 @@ def import_payments(
             actor, "import", digest[:16], "import_payments",
             reason=f"file {Path(path).name} (sha256 {digest[:12]})", after=result.summary(),
         )  # fmt: skip
+    record_day(store, clock.today())  # the dashboard's figures for today follow the ledger
     return result
 
 

@@ -1,19 +1,38 @@
-"""The aging dashboard: buckets and chart, DSO, CEI, PTP kept rate, open disputes and alerts."""
+"""The dashboard: totals in the reporting currency, aging (with 'not due'), trends, top debtors, collector activity."""
+
+from decimal import Decimal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from copilot import clock
-from copilot.web import queries, services
-from copilot.web.deps import CurrentUser, PolicyDep, StoreDep
+from copilot.ledger.daily import AGING_BUCKETS
+from copilot.web import charts, queries, services, trends
+from copilot.web.cache import cached_or_stale
+from copilot.web.deps import CurrentUser, PolicyDep, SettingsDep, StoreDep
 from copilot.web.templating import render
 
 router = APIRouter()
 
 
 @router.get("/dashboard", name="dashboard")
-def dashboard(request: Request, user: CurrentUser, store: StoreDep, policy: PolicyDep) -> Response:
+def dashboard(request: Request, user: CurrentUser, store: StoreDep, policy: PolicyDep, settings: SettingsDep) -> Response:
     today = clock.today()
-    data = queries.dashboard(store, policy, today)
-    figures, current = services.collection_metrics(store, today, policy)
-    return render(request, "dashboard.html", {**data, "metrics": figures, "metrics_current": current, "today": today})
+    reporting = settings.reporting
+
+    def compute(s) -> dict:
+        data = queries.dashboard(s, policy, today)
+        by_name = {row["name"]: row for row in data["aging"]}
+        currencies = sorted({c for row in data["aging"] for c in row["totals"]})
+        data["currency_charts"] = [
+            {"currency": cur, "chart": charts.hbars([(b, by_name.get(b, {"totals": {}})["totals"].get(cur, Decimal(0)))
+                                                     for b in AGING_BUCKETS])} for cur in currencies]  # fmt: skip
+        data["trends"] = trends.dashboard_figures(s, today, reporting)
+        return data
+
+    # Reading the whole ledger costs what it holds; after a change the page shows the previous figures
+    # while fresh ones are computed in the background (trends themselves come from the daily table).
+    data, current = cached_or_stale(store, ("dashboard", today, reporting.model_dump_json(), id(policy)), compute)
+    figures, metrics_current = services.collection_metrics(store, today, policy)
+    return render(request, "dashboard.html", {**data, "metrics": figures, "metrics_current": metrics_current and current,
+                                              "today": today})  # fmt: skip
