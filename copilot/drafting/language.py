@@ -22,8 +22,8 @@ _WORDS: dict[str, frozenset[str]] = {
                     "avec sur dans une des du au aux pas ce cette bien cordialement payé réglé règlement "
                     "virement bonjour".split()),
     "es": frozenset("el la los las y es nosotros usted su sus nuestro nuestra gracias factura pago será hemos "
-                    "para con por una del al no esta este saludos pagado pagaremos transferencia hola "
-                    "atentamente".split()),
+                    "para con por una del al no esta este saludos pagado pagaremos transferencia hola que se le lo más "
+                    "atentamente ruego semana de".split()),
     "nl": frozenset("de het en is niet wij we ons onze u uw jullie bedankt dank factuur betaling wordt worden "
                     "hebben heeft met op voor tot een van nog al betaald betalen groet vriendelijke "
                     "graag".split()),

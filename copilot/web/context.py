@@ -26,6 +26,10 @@ def get_customer(store: Store, customer_id: str) -> dict:
         raise NotFound(f"no customer with id {customer_id}")
     row = rows[0]
     row["team"] = loads(row["account_team_emails"], []) or []
+    if not row.get("currency"):  # ARR is in the customer's billing currency: the one most of their invoices use
+        found = store.db.execute("select currency from invoices where customer_id = ? group by currency "
+                                 "order by count(*) desc limit 1", [customer_id]).fetchone()  # fmt: skip
+        row["currency"] = found[0] if found else None
     return row
 
 

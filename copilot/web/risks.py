@@ -47,12 +47,18 @@ def draft_risks(store: Store, draft: dict, as_of: date) -> list[Risk]:
     """Every risk on the draft's account, most serious first."""
     cid = draft["customer_id"]
     out: list[Risk] = []
+    on_draft = set(loads(draft.get("invoice_numbers_json"), []) or [])
     for d in _rows(store, "select id, reason, invoice_numbers_json, owner_email, owner_user, sla_due_at from disputes "
                           "where customer_id = ? and status = 'open' order by id", [cid]):  # fmt: skip
-        owner = d["owner_user"] or d["owner_email"] or "nobody yet"
+        owner = d["owner_user"] or (f"not assigned ({d['owner_email']})" if d["owner_email"] else "not assigned")
+        disputed = set(loads(d["invoice_numbers_json"], []) or [])
+        named = sorted(disputed & on_draft) if disputed else sorted(on_draft)
+        chased = (f"This draft still asks for payment of disputed {', '.join(named)}: take "
+                  f"{'it' if len(named) == 1 else 'them'} out or resolve the dispute first."
+                  if named and draft.get("kind") != "dispute_reply" else "Disputed invoices are left out of reminders.")  # fmt: skip
         out.append(Risk("dispute", f"Open dispute on {_invoices(d['invoice_numbers_json'])}",
-                        f"Reason: {d['reason'] or 'not given'}. Owner: {owner}. Reminders on disputed invoices wait "
-                        "until it is resolved.", f"/disputes/{d['id']}", "Open the dispute"))  # fmt: skip
+                        f"Reason: {d['reason'] or 'not given'}. Owner: {owner}. {chased}", f"/disputes/{d['id']}",
+                        "Open the dispute"))  # fmt: skip
     frustrated = _rows(store, """select a.id, a.created_at, a.acknowledged_at, m.id as message_id, m.text_reply, m.subject
         from alerts a left join messages m on m.id = a.message_id
         where a.customer_id = ? and a.kind = 'frustration' and a.acknowledged_at is null order by a.id desc""", [cid])  # fmt: skip
