@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from copilot.ledger.credits import chase_balance, pending_by_invoice
 from copilot.store import Store, loads
 
 EXCERPT_CHARS = 160
@@ -125,11 +126,13 @@ def stale_reasons(store: Store, draft: dict, as_of: date) -> list[str]:
     facts = loads(draft.get("facts_json"), {}) or {}
     stated = {i["number"]: i["open_balance"] for i in facts.get("invoices", [])}
     if stated:
+        credits = pending_by_invoice(store, list(stated))  # a drafted credit already lowers the balance it states
         marks = ",".join("?" * len(stated))
         for number, balance, status in store.db.execute(
                 f"select number, open_balance, status from invoices where number in ({marks})", list(stated)):  # fmt: skip
             if status not in ("open", "partially_paid"):
                 reasons.append(f"Invoice {number} is now {status.replace('_', ' ')}.")
-            elif Decimal(balance) != Decimal(str(stated[number])):
-                reasons.append(f"The open balance of {number} changed to {Decimal(balance):,.2f}.")
+            elif (now := chase_balance(Decimal(balance), credits.get(number, Decimal(0)))) != Decimal(str(stated[number])):
+                credit = " after a credit not yet booked" if number in credits else ""
+                reasons.append(f"The balance to chase on {number} is now {now:,.2f}{credit}.")
     return reasons

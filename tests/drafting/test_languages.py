@@ -142,3 +142,11 @@ def test_the_llm_gist_is_used_when_a_model_answers_and_the_local_one_otherwise()
     assert llm_gist(model, REPLIES["de"], "fallback") == "They will pay EUR 1,200 on Friday."
     empty = GenericFakeChatModel(messages=iter([]))
     assert llm_gist(empty, REPLIES["de"], "Promises to pay") == "Promises to pay"
+
+
+def test_a_translated_draft_comes_from_the_template_even_with_a_model_configured():
+    from copilot.drafting.compose import compose_draft
+
+    model = GenericFakeChatModel(messages=iter([]))  # would fail if it were asked
+    composed = compose_draft(None, facts("nl", tier=2), default_policy(), Settings(), chat_model=model)
+    assert composed.generator == "template" and composed.template == "email/nl/tier2.txt.j2" and composed.flags == []
