@@ -68,6 +68,7 @@ def dashboard_figures(store: Store, as_of: date, reporting: ReportingSettings) -
                for b in AGING_BUCKETS}  # fmt: skip
     open_total = sum(buckets.values(), Decimal(0))
     overdue = open_total - buckets[AGING_BUCKETS[0]]
+    history = Converter(reporting)  # what cannot be converted is listed once, for today's totals
     days = [*history_days(as_of, WEEKS), as_of]
     series = read_series(store, days)
     series[as_of.isoformat()] = now
@@ -76,13 +77,13 @@ def dashboard_figures(store: Store, as_of: date, reporting: ReportingSettings) -
         figures = series.get(day.isoformat())
         if figures is None:
             continue
-        per_bucket = {b: sum((conv(v, cur) for (cur, bucket), (_, v) in figures.items() if bucket == b), Decimal(0))
+        per_bucket = {b: sum((history(v, cur) for (cur, bucket), (_, v) in figures.items() if bucket == b), Decimal(0))
                       for b in AGING_BUCKETS}  # fmt: skip
         over_time.append((_week_label(day), per_bucket))
-        sales = sum((conv(v, cur) for (cur, bucket), (_, v) in figures.items() if bucket == "invoiced_90d"), Decimal(0))
+        sales = sum((history(v, cur) for (cur, bucket), (_, v) in figures.items() if bucket == "invoiced_90d"), Decimal(0))
         ar = sum(per_bucket.values(), Decimal(0))
         dso.append((_week_label(day), float(ar / sales * DSO_DAYS) if sales > 0 else None))
-    cash = _cash_by_week(store, as_of, conv)
+    cash = _cash_by_week(store, as_of, history)
     kept = _promise_rate_by_week(store, as_of)
     return {
         "currency": reporting.currency,
