@@ -3,6 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
+from copilot.classify.gist import reply_gist
 from copilot.config import Settings
 from copilot.errors import NotFound
 from copilot.ledger.credits import pending_by_invoice
@@ -71,7 +72,9 @@ def thread(store: Store, customer_id: str, exclude_draft: int | None = None) -> 
     classes = classifications_for(store, [m["id"] for m in messages if m["direction"] == "inbound"])
     items = []
     for m in messages:
-        items.append({**m, "kind": "reply" if m["direction"] == "inbound" else "touch",
+        current = next((c for c in classes.get(m["id"], []) if c["is_current"]), None)
+        gist = reply_gist(m["text_reply"] or m["text_full"], current) if m["direction"] == "inbound" else None
+        items.append({**m, "kind": "reply" if m["direction"] == "inbound" else "touch", "gist": gist,
                       "at": m["sent_at"] or m["received_at"] or m["created_at"], "body": m["text_full"] or m["text_reply"] or "",
                       "classifications": classes.get(m["id"], [])})  # fmt: skip
     for d in _rows(store, """select id, subject, body, contact_email, sent_at, message_id, status, sent_by, tier
@@ -81,7 +84,7 @@ def thread(store: Store, customer_id: str, exclude_draft: int | None = None) -> 
             continue
         items.append({"id": d["id"], "kind": "touch", "direction": "outbound", "subject": d["subject"], "body": d["body"],
                       "from_addr": d["sent_by"], "to_json": None, "at": d["sent_at"], "status": d["status"],
-                      "draft_id": d["id"], "classifications": [], "contact_email": d["contact_email"],
+                      "draft_id": d["id"], "classifications": [], "contact_email": d["contact_email"], "gist": None,
                       "body_was_html": 0, "tier": d["tier"]})  # fmt: skip
     items.sort(key=lambda i: (i["at"] or "", i["id"]))
     return items

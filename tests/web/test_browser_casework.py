@@ -143,6 +143,7 @@ def test_a_customer_who_writes_german_gets_a_german_reminder(browser: Browser, b
     page.goto(f"/drafts/{draft_id}")
     expect(page.get_by_label("Message")).to_contain_text("Guten Tag")
     expect(page.get_by_label("Message")).to_contain_text("überfällig")
+    expect(page.locator("ol.thread .gist")).to_contain_text("In English: Acknowledged the reminder")
     page.get_by_text("Preview: the email as the customer will see it").click()
     expect(page.locator("#preview-body")).to_contain_text("Mit freundlichen Grüßen")
     shoot(page, artifacts, "casework-german-draft")
