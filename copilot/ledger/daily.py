@@ -42,7 +42,8 @@ def _add_flows(store: Store, day: date, out: dict[tuple[str, str], list[int]]) -
     start = (day - timedelta(days=DSO_DAYS - 1)).isoformat()
     for currency, count, cents in store.db.execute(
             "select currency, count(*), sum(cast(round(cast(amount as real) * 100) as integer)) from invoices "
-            "where status != 'void' and issue_date between ? and ? group by currency", [start, day.isoformat()]):  # fmt: skip
+            "where status != 'void' and coalesce(issue_date, due_date) between ? and ? group by currency",
+            [start, day.isoformat()]):  # fmt: skip
         out[(currency, "invoiced_90d")] = [count, cents or 0]
     for currency, count, cents in store.db.execute(
             "select currency, count(*), sum(cast(round(cast(amount as real) * 100) as integer)) from payments "
@@ -60,7 +61,7 @@ def _reconstruct(store: Store, days: list[date]) -> dict[date, dict[tuple[str, s
                             "where status != 'void'")  # fmt: skip
     for number, issued, due, currency, amount, balance, status in rows:
         due_day = date.fromisoformat(due)
-        start = date.fromisoformat(issued) if issued else due_day - timedelta(days=30)
+        start = date.fromisoformat(issued) if issued else due_day  # as the collection metrics date an invoice
         closed_now = status not in ("open", "partially_paid")
         for day in days:
             if start > day:
@@ -103,9 +104,14 @@ def history_days(day: date, weeks: int = HISTORY_WEEKS) -> list[date]:
     return [day - timedelta(weeks=w) for w in range(weeks, 0, -1)]
 
 
+def period_start(day: date, period_days: int = DSO_DAYS) -> date:
+    """Pure: the day a metrics period ending on `day` starts from (its receivables open CEI)."""
+    return day - timedelta(days=period_days)
+
+
 def ensure_history(store: Store, day: date, weeks: int = HISTORY_WEEKS) -> int:
-    """Reconstruct the weekly points before `day` that have no record yet; returns how many were written."""
-    wanted = history_days(day, weeks)
+    """Reconstruct the weekly points before `day`, and the period start, that have no record yet; returns how many."""
+    wanted = sorted({*history_days(day, weeks), period_start(day)})
     have = {r[0] for r in store.db.execute("select distinct day from ledger_daily where day >= ?", [wanted[0].isoformat()])}
     missing = [d for d in wanted if d.isoformat() not in have]
     if not missing:

@@ -8,10 +8,10 @@ request after a change is answered from the previous figures while fresh ones ar
 
 from collections import defaultdict
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from copilot.config import ReportingSettings
-from copilot.ledger.daily import AGING_BUCKETS, DSO_DAYS, _figures_now, history_days, read_series
+from copilot.ledger.daily import AGING_BUCKETS, DSO_DAYS, _figures_now, history_days, period_start, read_series
 from copilot.store import Store
 from copilot.web import charts
 
@@ -131,29 +131,39 @@ def _promise_rate_by_week(store: Store, as_of: date) -> list[tuple[str, float | 
 
 
 def top_debtors(store: Store, as_of: date, conv: Converter, limit: int = TOP_DEBTORS) -> list[dict]:
-    """The customers owing most, ranked in the reporting currency, with their own-currency amounts."""
+    """The customers owing most, ranked in the reporting currency (inside SQLite), with their own-currency amounts."""
+    rates = {conv.reporting.currency: Decimal(1), **conv.reporting.rates}
+    values = ", ".join("(?, ?)" for _ in rates)
+    args: list = [x for cur, rate in rates.items() for x in (cur, float(rate))]
+    ranked = [r[0] for r in store.db.execute(
+        f"""with r(cur, rate) as (values {values})
+            select i.customer_id from invoices i left join r on r.cur = i.currency
+            where i.status in ('open', 'partially_paid')
+            group by i.customer_id order by sum(cast(i.open_balance as real) * coalesce(r.rate, 0)) desc, i.customer_id
+            limit ?""", [*args, limit])]  # fmt: skip
+    if not ranked:
+        return []
+    marks = ",".join("?" * len(ranked))
     per: dict[str, dict] = {}
     for cid, name, owner, currency, open_cents, overdue_cents, oldest in store.db.execute(
-            """select i.customer_id, c.name, c.account_owner_email, i.currency,
+            f"""select i.customer_id, c.name, c.account_owner_email, i.currency,
                       sum(cast(round(cast(i.open_balance as real) * 100) as integer)),
                       sum(case when i.due_date < ? then cast(round(cast(i.open_balance as real) * 100) as integer)
                           else 0 end), min(i.due_date)
                from invoices i join customers c on c.id = i.customer_id
-               where i.status in ('open', 'partially_paid') group by i.customer_id, i.currency""",
-            [as_of.isoformat()]):  # fmt: skip
+               where i.status in ('open', 'partially_paid') and i.customer_id in ({marks})
+               group by i.customer_id, i.currency""", [as_of.isoformat(), *ranked]):  # fmt: skip
         row = per.setdefault(cid, {"id": cid, "name": name, "owner": owner, "amounts": {}, "overdue": {},
                                    "oldest_due": oldest})  # fmt: skip
         row["amounts"][currency] = Decimal(open_cents) / 100
         row["overdue"][currency] = Decimal(overdue_cents) / 100
         row["oldest_due"] = min(row["oldest_due"], oldest)
-    missing_before = dict(conv.missing)
+    quiet = Converter(conv.reporting)  # the aging totals already list what was not converted
     for row in per.values():
-        row["reporting"] = conv.total(row["amounts"])
-        row["reporting_overdue"] = conv.total(row["overdue"])
+        row["reporting"] = quiet.total(row["amounts"])
+        row["reporting_overdue"] = quiet.total(row["overdue"])
         row["days"] = (as_of - date.fromisoformat(row["oldest_due"])).days
-    conv.missing = defaultdict(Decimal, missing_before)  # the aging totals already list what was not converted
-    ranked = sorted(per.values(), key=lambda r: (-r["reporting"], r["id"]))
-    return ranked[:limit]
+    return sorted(per.values(), key=lambda r: (-r["reporting"], r["id"]))
 
 
 def collector_activity(store: Store, as_of: date, days: int = ACTIVITY_DAYS) -> list[dict]:
@@ -175,3 +185,49 @@ def collector_activity(store: Store, as_of: date, days: int = ACTIVITY_DAYS) -> 
             counts[actor][group] += n
     return [{"who": actor[5:], **values, "total": sum(values.values())}
             for actor, values in sorted(counts.items(), key=lambda kv: -sum(kv[1].values()))]  # fmt: skip
+
+
+def _one_decimal(value: Decimal) -> str:
+    return str(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def quick_metrics(store: Store, as_of: date, period_days: int = DSO_DAYS) -> dict | None:
+    """DSO and CEI per currency, promises, alerts, from the daily figures and the small case tables.
+
+    The same definitions as `copilot.ledger.metrics.compute_metrics` (which reads every invoice and
+    payment), read from `ledger_daily`; None when the period's first or last day has no record.
+    """
+    start = period_start(as_of, period_days)
+    series = read_series(store, [start, as_of])
+    end, begin = series.get(as_of.isoformat()), series.get(start.isoformat())
+    if end is None or begin is None or period_days != DSO_DAYS:
+        return None
+
+    def per(figures: dict, buckets: tuple[str, ...]) -> dict[str, Decimal]:
+        out: dict[str, Decimal] = defaultdict(Decimal)
+        for (cur, bucket), (_, amount) in figures.items():
+            if bucket in buckets:
+                out[cur] += amount
+        return out
+
+    ending, current, opening = per(end, AGING_BUCKETS), per(end, (AGING_BUCKETS[0],)), per(begin, AGING_BUCKETS)
+    sales = per(end, ("invoiced_90d",))
+    dso = {cur: (_one_decimal(ending[cur] / sales[cur] * period_days) if sales.get(cur) else None) for cur in sorted(ending)}
+    cei: dict[str, str | None] = {}
+    for cur in sorted(set(opening) | set(sales) | set(ending)):
+        available = opening.get(cur, Decimal(0)) + sales.get(cur, Decimal(0))
+        denominator = available - current.get(cur, Decimal(0))
+        cei[cur] = _one_decimal((available - ending.get(cur, Decimal(0))) / denominator * 100) if denominator > 0 else None
+    db, first, last = store.db, start.isoformat(), as_of.isoformat()
+    kept, broken = (db.execute("select count(*) from promises where status = ? and resolved_at is not null and "
+                               "substr(resolved_at, 1, 10) > ? and substr(resolved_at, 1, 10) <= ?",
+                               [status, first, last]).fetchone()[0] for status in ("kept", "broken"))  # fmt: skip
+    sent = db.execute("select count(*) from alerts where sent_at is not null and substr(sent_at, 1, 10) > ? "
+                      "and substr(sent_at, 1, 10) <= ?", [first, last]).fetchone()[0]  # fmt: skip
+    return {
+        "as_of": last, "period_days": period_days, "period_start": first, "dso_days": dso, "cei_percent": cei,
+        "promises": {"kept": kept, "broken": broken, "open": db["promises"].count_where("status = 'open'"),
+                     "kept_rate": round(kept / (kept + broken), 3) if kept + broken else None},
+        "alerts": {"sent": sent, "pending": db["alerts"].count_where("status = 'pending'"),
+                   "failed": db["alerts"].count_where("status = 'failed'")},
+    }  # fmt: skip

@@ -95,3 +95,28 @@ def test_chart_geometry():
     x, y = stack["bars"][0]["segments"]
     assert y["h"] == 3 * x["h"] and y["y"] < x["y"]
     assert charts.short_amount(1_250_000) == "1.2M" and charts.short_amount(950) == "950"
+
+
+def test_quick_metrics_agree_with_the_full_calculation(web_settings, today):
+    from copilot.ledger.metrics import compute_metrics
+    from copilot.web.trends import quick_metrics
+    from tests.web.conftest import open_store
+
+    with open_store(web_settings) as store:
+        full = compute_metrics(store, today, 90)
+        quick = quick_metrics(store, today)
+    assert quick is not None
+    for key in ("dso_days", "cei_percent", "period_start"):
+        assert quick[key] == full[key], key
+    assert {k: quick["promises"][k] for k in ("kept", "broken", "open", "kept_rate")} == \
+        {k: full["promises"][k] for k in ("kept", "broken", "open", "kept_rate")}  # fmt: skip
+    assert quick["alerts"] == {k: full["alerts"][k] for k in ("sent", "pending", "failed")}
+
+
+def test_quick_metrics_need_both_ends_of_the_period():
+    from copilot.web.trends import quick_metrics
+
+    store = _ledger()
+    assert quick_metrics(store, DAY) is None  # nothing recorded yet
+    record_day(store, DAY)
+    assert quick_metrics(store, DAY)["dso_days"]["USD"] == "270.0"  # USD 1,500 open over USD 500 invoiced in 90 days

@@ -33,6 +33,8 @@ def dashboard(request: Request, user: CurrentUser, store: StoreDep, policy: Poli
     # Reading the whole ledger costs what it holds; after a change the page shows the previous figures
     # while fresh ones are computed in the background (trends themselves come from the daily table).
     data, current = cached_or_stale(store, ("dashboard", today, reporting.model_dump_json(), id(policy)), compute)
-    figures, metrics_current = services.collection_metrics(store, today, policy)
-    return render(request, "dashboard.html", {**data, "metrics": figures, "metrics_current": metrics_current and current,
-                                              "today": today})  # fmt: skip
+    figures = trends.quick_metrics(store, today)  # from the daily figures: a few rows, whatever the ledger holds
+    if figures is None:  # no daily record for today or the period start yet: the full calculation, cached
+        figures, fresh = services.collection_metrics(store, today, policy)
+        current = current and fresh
+    return render(request, "dashboard.html", {**data, "metrics": figures, "metrics_current": current, "today": today})
