@@ -227,3 +227,31 @@ def test_a_void_stops_the_invoice_being_chased_and_the_reply_asks_for_nothing(co
         assert loads(reply["facts_json"])["language"] == "fr" and "rien n'est dû" in reply["body"]
         assert loads(reply["guardrail_flags_json"]) == []
         assert dumps([number]) == reply["invoice_numbers_json"]
+
+
+def test_each_kind_of_risk_has_its_own_alert(collector: TestClient, web_settings: Settings, ids: dict):
+    draft_id = ids["draft"]  # Ironbark, C-1005
+    with open_store(web_settings) as store:
+        draft = store.db["drafts"].get(draft_id)
+        contact = loads(draft["to_json"])[0]
+        store.db["contacts"].insert({"customer_id": "C-1005", "email": "old@ironbark-fab.example", "status": "bouncing",
+                                     "status_reason": "bounce in message 3"})  # fmt: skip
+        store.db["contacts"].update(next(store.db["contacts"].rows_where("email = ?", [contact]))["id"],
+                                    {"status": "bouncing"})  # fmt: skip
+        store.db["promises"].insert({"customer_id": "C-1005", "promised_date": "2026-11-25", "amount": "500.00",
+                                     "currency": "GBP", "status": "open", "invoice_numbers_json": "[]"})  # fmt: skip
+        store.db["tasks"].insert({"customer_id": "C-1005", "kind": "invoice_copy", "description": "Send a copy",
+                                  "status": "open", "due_date": "2026-11-18"})  # fmt: skip
+        from tests.web.seed import add_message
+
+        late = add_message(store, "C-1005", "Question", "Which invoice is this?", from_addr=contact, n=8,
+                           status="needs_review")  # fmt: skip
+        store.db["messages"].update(late, {"sent_at": "2026-11-16T23:59:00+00:00"})  # after the draft was planned
+        store.db["drafts"].update(draft_id, {"plan_date": "2026-11-13"})
+        store.db["customers"].update("C-1005", {"flag": "legal hold requested by finance"})
+    page = collector.get(f"/drafts/{draft_id}").text
+    kinds = ALERT.findall(page)
+    assert {"bounce", "promise", "review", "task", "stale", "flag"} <= set(kinds), kinds  # disputes: tests above
+    assert kinds.index("bounce") < kinds.index("promise") < kinds.index("task")  # most serious first
+    assert "This draft is addressed to it" in page and "Promise to pay in force: GBP 500.00 by 2026-11-25" in page
+    assert "It was planned on 2026-11-13." in page and "The customer has written 1 time since it was drafted." in page
