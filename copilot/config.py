@@ -10,10 +10,13 @@ Nothing else in the product reads the environment.
 
 import os
 from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import tomli_w
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
@@ -106,6 +109,50 @@ class WebSettings(BaseModel):
     base_url: str = "http://127.0.0.1:8000"
     secure_cookies: bool = False
     send_hold_seconds: int = Field(10, ge=1, le=120)  # approve-and-send waits this long, with Undo, before sending
+    timezone: str = "UTC"  # the team's time zone: every time on a screen is shown in it, with its name
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a time zone name such as 'Europe/London' or 'UTC'") from None
+        return value
+
+
+class ReportingSettings(BaseModel):
+    """One currency for totals and sorting across currencies; amounts are still shown in their own currency."""
+
+    currency: str = "USD"
+    rates: dict[str, Decimal] = {}  # units of the reporting currency for one unit of each other currency
+    rates_date: date | None = None  # the day the rates were taken, shown beside every converted figure
+
+    @field_validator("currency")
+    @classmethod
+    def _iso_code(cls, value: str) -> str:
+        if len(value) != 3 or not value.isalpha():
+            raise ValueError(f"{value!r} is not a three-letter currency code")
+        return value.upper()
+
+    @field_validator("rates")
+    @classmethod
+    def _positive_rates(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        out = {}
+        for code, rate in value.items():
+            if len(code) != 3 or not code.isalpha():
+                raise ValueError(f"{code!r} is not a three-letter currency code")
+            if rate <= 0:
+                raise ValueError(f"the rate for {code.upper()} must be above zero")
+            out[code.upper()] = rate
+        return out
+
+    def rate(self, currency: str | None) -> Decimal | None:
+        """Units of the reporting currency per unit of `currency`; None when no rate is set."""
+        if not currency:
+            return None
+        code = currency.upper()
+        return Decimal(1) if code == self.currency else self.rates.get(code)
 
 
 class AlertSettings(BaseModel):
@@ -160,6 +207,7 @@ class Settings(BaseSettings):
     web: WebSettings = WebSettings()
     alerts: AlertSettings = AlertSettings()
     drafting: DraftingSettings = DraftingSettings()
+    reporting: ReportingSettings = ReportingSettings()
 
     @model_validator(mode="after")
     def _register_secrets(self) -> "Settings":
@@ -223,28 +271,10 @@ class _DatabaseSettingsSource(TomlConfigSettingsSource):
 
 
 def write_db_settings(db_path: Path, values: dict[str, Any]) -> Path:
-    """Write the settings file that travels with a database (flat keys and one level of tables)."""
-    lines: list[str] = []
-    tables = {k: v for k, v in values.items() if isinstance(v, dict)}
-    for key, value in values.items():
-        if not isinstance(value, dict):
-            lines.append(f"{key} = {_toml_value(value)}")
-    for name, table in tables.items():
-        lines += ["", f"[{name}]", *(f"{k} = {_toml_value(v)}" for k, v in table.items())]
+    """Write the settings file that travels with a database."""
     path = Path(db_path).parent / DB_SETTINGS_FILE
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.write_text(tomli_w.dumps(values), encoding="utf-8")
     return path
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{text}"'
 
 
 def _config_file() -> Path | None:

@@ -503,3 +503,37 @@ def m140_drafts_state_at_send(db: sqlite_utils.Database) -> None:
     # The process that claimed a send, so a send whose process is gone is settled without waiting.
     db["drafts"].add_column("sending_pid", int)
     db["drafts"].add_column("sending_host", str)
+@migration
+def m_workspace_b_collector_workspace(db: sqlite_utils.Database) -> None:
+    # A contact's preferred language for our mail (en, de, fr, es, nl); unset means "as the customer writes".
+    db["contacts"].add_column("language", str)
+    # Notes and call-log entries a collector writes on a customer's page.
+    db["customer_notes"].create(
+        {"id": int, "customer_id": str, "kind": str, "body": str, "contact": str, "outcome": str,
+         "created_by": str, "created_at": str},
+        pk="id",
+        foreign_keys=[("customer_id", "customers", "id")],
+        not_null={"customer_id", "kind", "body"},
+    )  # fmt: skip
+    db["customer_notes"].create_index(["customer_id", "created_at"])
+    # Disputes: a person as owner, and a structured outcome (credit_note | void | partial_credit | stands).
+    db["disputes"].add_column("owner_user", str)
+    db["disputes"].add_column("resolution_kind", str)
+    db["disputes"].add_column("resolution_amount", str)
+    # A credit agreed in a dispute lowers what we chase until the ERP import shows it (status pending → confirmed).
+    db["pending_credits"].create(
+        {"id": int, "dispute_id": int, "customer_id": str, "invoice_number": str, "amount": str, "currency": str,
+         "kind": str, "balance_before": str, "status": str, "created_by": str, "created_at": str,
+         "confirmed_at": str},
+        pk="id",
+        defaults={"status": "pending"},
+    )  # fmt: skip
+    db["pending_credits"].create_index(["invoice_number", "status"])
+    # Daily figures per currency, written by `tick` and imports, so the dashboard's trends read a few rows.
+    db["ledger_daily"].create(
+        {"day": str, "currency": str, "bucket": str, "invoices": int, "cents": int},
+        pk=("day", "currency", "bucket"),
+    )
+    db["ledger_daily"].create_index(["day"])
+    db["payments"].create_index(["paid_on"])
+    db["audit_events"].create_index(["at"])

@@ -12,7 +12,8 @@ from pydantic import BaseModel, ConfigDict
 from copilot.config import Settings
 from copilot.policy.model import Policy
 
-KINDS: tuple[str, ...] = ("reminder", "pre_due", "broken_promise", "request_reply")
+KINDS: tuple[str, ...] = ("reminder", "pre_due", "broken_promise", "request_reply", "dispute_reply")
+LANGUAGES: tuple[str, ...] = ("en", "de", "fr", "es", "nl")  # languages our email templates are written in
 
 
 class _Fact(BaseModel):
@@ -43,6 +44,16 @@ class RequestFact(_Fact):
     received_on: date | None = None
 
 
+class DisputeFact(_Fact):
+    """How a dispute was resolved, for the reply that tells the customer."""
+
+    outcome: str  # credit_note | partial_credit | void | stands
+    reason: str | None = None
+    credit: Decimal | None = None  # the amount credited (credit note, partial credit, void)
+    currency: str | None = None
+    remaining: Decimal | None = None  # what is still to pay on the disputed invoices afterwards
+
+
 class SenderFact(_Fact):
     name: str
     title: str | None = None
@@ -67,6 +78,8 @@ class DraftFacts(_Fact):
     offer_payment_plan: bool = False
     promise: PromiseFact | None = None
     request: RequestFact | None = None
+    dispute: DisputeFact | None = None
+    language: str = "en"  # en | de | fr | es | nl: the template set the text was written from
 
     def totals(self) -> dict[str, Decimal]:
         """Open balance per currency, in the order the currencies first appear."""
@@ -85,6 +98,10 @@ class DraftFacts(_Fact):
         pairs |= {(cur, total) for cur, total in self.totals().items()}
         if self.promise and self.promise.amount is not None:
             pairs.add((self.promise.currency, self.promise.amount))
+        if self.dispute and self.dispute.currency:
+            for value in (self.dispute.credit, self.dispute.remaining):
+                if value is not None:
+                    pairs.add((self.dispute.currency, value))
         return pairs
 
     def allowed_dates(self) -> set[date]:
@@ -172,6 +189,8 @@ def build_facts(
     settings: Settings,
     promise: PromiseFact | None = None,
     request: RequestFact | None = None,
+    dispute: DisputeFact | None = None,
+    language: str = "en",
 ) -> DraftFacts:
     """Collect what one draft may say, from ledger rows and the policy."""
     if kind not in KINDS:
@@ -194,4 +213,6 @@ def build_facts(
         offer_payment_plan=tier >= p.payment_plan_from_tier,
         promise=promise,
         request=request,
+        dispute=dispute,
+        language=language if language in LANGUAGES else "en",
     )

@@ -220,11 +220,12 @@ def check_draft(subject: str, body: str, facts: DraftFacts, max_chars: int) -> l
             flags.append(Flag("date", f"{raw!r} is not a date from the ledger or the policy"))
     flags += _amount_flags(undated, facts)
     flags += _sentence_flags(text, undated, facts)
-    for link in facts.payment_links():
-        if link not in text:
-            flags.append(Flag("payment_link", f"the payment link {link} is missing"))
-    if not facts.payment_links():
-        flags.append(Flag("payment_link", "no invoice in this draft has a payment link in the ledger"))
+    if _asks_for_payment(facts):
+        for link in facts.payment_links():
+            if link not in text:
+                flags.append(Flag("payment_link", f"the payment link {link} is missing"))
+        if not facts.payment_links():
+            flags.append(Flag("payment_link", "no invoice in this draft has a payment link in the ledger"))
     for m in PLACEHOLDERS.finditer(text):
         flags.append(Flag("placeholder", f"unfilled placeholder {m.group(0)!r}"))
     if facts.tier < 4:
@@ -239,6 +240,13 @@ def _known(currencies: frozenset[str] | None, value: Decimal, allowed: set[tuple
     return any(cur in currencies and v == value for cur, v in allowed if cur)
 
 
+def _asks_for_payment(facts: DraftFacts) -> bool:
+    """A reply that confirms a full credit or a void asks for nothing, so it needs no payment link."""
+    if facts.kind != "dispute_reply" or facts.dispute is None:
+        return True
+    return facts.dispute.outcome == "stands" or bool(facts.dispute.remaining and facts.dispute.remaining > 0)
+
+
 def _amount_flags(text: str, facts: DraftFacts) -> list[Flag]:
     allowed = facts.allowed_amounts()
     flags = []
@@ -251,7 +259,8 @@ def _amount_flags(text: str, facts: DraftFacts) -> list[Flag]:
 # -- claims a sentence makes: ages and totals ----------------------------------------------------
 # Sentences are found on the original text; the scans run on the same span of the scrubbed text
 # (dates, links and invoice numbers blanked, same length), so digits of a date are never read as days.
-_SENTENCE_END = re.compile(r"\n|[.!?](?=\s|$)")
+# A full stop after a one- or two-digit day ("fällig am 5. August", "op 5. mei") belongs to a date, not a sentence end.
+_SENTENCE_END = re.compile(r"\n|(?<!\s\d)(?<!\s\d\d)\.(?=\s|$)|[!?](?=\s|$)")
 
 NUMBER_WORDS: dict[str, int] = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,

@@ -85,7 +85,7 @@ def build_message(row: dict, settings: Settings) -> EmailMessage:
     if row.get("auto_send"):
         msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: tells auto-responders not to answer a robot
     msg["X-Copilot-Draft"] = str(row["id"])
-    msg.set_content(f"{row['body'].rstrip()}\n\n{signature(facts.sender)}\n")
+    msg.set_content(f"{row['body'].rstrip()}\n\n{signature(facts.sender, facts.language)}\n")
     return msg
 
 

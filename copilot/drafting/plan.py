@@ -30,6 +30,7 @@ from copilot import clock
 from copilot.config import Settings
 from copilot.drafting.compose import compose_draft
 from copilot.drafting.facts import PromiseFact, RequestFact, build_facts
+from copilot.drafting.language import thread_language
 from copilot.drafting.review import OPEN_STATUSES, expire_drafts
 from copilot.drafting.snapshot import Snapshot, day_of, read_snapshot
 from copilot.policy import cadence
@@ -275,7 +276,8 @@ def _draft_row(store: Store, cand: _Candidate, led: Snapshot, as_of: date, polic
     customer, touch = cand.customer, cand.touch
     facts = build_facts(kind=touch.kind, tier=touch.tier, customer=customer, contact=cand.contact,
                         invoices=touch.invoices, as_of=as_of, policy=policy, settings=settings,
-                        promise=cand.promise, request=cand.request)  # fmt: skip
+                        promise=cand.promise, request=cand.request,
+                        language=thread_language(store, customer["id"], cand.contact["email"]))  # fmt: skip
     text = compose_draft(store, facts, policy, settings, chat_model=chat_model)
     to, cc = recipients(customer, cand.contact, led.contacts.get(customer["id"], []), touch.tier, policy)
     auto = (

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from copilot.drafting.review import OPEN_STATUSES
+from copilot.ledger.credits import chase_balance, pending_by_invoice
 from copilot.policy import cadence
 from copilot.policy.model import Policy
 from copilot.store import Store
@@ -52,6 +53,12 @@ def read_snapshot(store: Store, as_of: date, policy: Policy) -> Snapshot:
     db = store.db
     day = as_of.isoformat()
     invoices = [r for r in db.query("select * from invoices where status in ('open', 'partially_paid')") if is_open(r)]
+    # A credit agreed in a dispute lowers what we chase until the ERP import books it.
+    credits = pending_by_invoice(store)
+    if credits:
+        invoices = [r if r["number"] not in credits else {**r, "open_balance": str(chase_balance(
+                    Decimal(r["open_balance"]), credits[r["number"]]))} for r in invoices]  # fmt: skip
+        invoices = [r for r in invoices if Decimal(r["open_balance"]) > 0]
     pauses = db.query("select * from pauses where lifted_at is null and (until is null or until >= ?)", [day])
     last_touch: dict[str, date] = {}
     touches = db.query(

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from copilot import clock
 from copilot.config import Settings
+from copilot.ledger.daily import record_day
 from copilot.policy.model import Policy
 from copilot.policy.pauses import lift_pause
 from copilot.routing.alerts import compose_alert, create_alert
@@ -133,6 +134,7 @@ def tick(store: Store, policy: Policy, settings: Settings, as_of: date) -> TickR
         _check_paid_claims(store, policy, as_of, report)
         _end_snoozes(store, as_of, report)
         _check_dispute_slas(store, settings, as_of, report)
+    record_day(store, as_of, only_if_missing=True)  # the dashboard's daily figures, once a day
     return report
 
 

@@ -147,7 +147,7 @@ def test_a_payment_that_clears_one_invoice_drops_it_from_the_draft(demo: Path, t
 def test_an_edited_draft_whose_invoices_changed_is_refused_not_rewritten(demo: Path, tmp_path: Path):
     draft = waiting_draft(demo, "C-1004")
     body = tmp_path / "body.txt"
-    body.write_text(draft["body"].replace("Hello", "Dear Renée", 1))
+    body.write_text("As promised on our call today:\n" + draft["body"])
     cli(demo, "drafts", "edit", str(draft["id"]), "--body-file", str(body))
     payments = tmp_path / "payments.csv"
     payments.write_text("payment_id,invoice_number,customer_id,amount,currency,paid_on,method,reference\n"
@@ -158,7 +158,7 @@ def test_an_edited_draft_whose_invoices_changed_is_refused_not_rewritten(demo: P
     assert "was not sent" in out and "INV-2026-0305" in out and "regenerate" in out
     assert reminders_sent(demo) == []
     after = waiting_draft(demo, "C-1004")
-    assert after["body"].startswith("Dear Renée") and after["status"] == "draft"  # the collector's words are kept
+    assert after["body"].startswith("As promised on our call today:") and after["status"] == "draft"  # the collector's words are kept
     assert [e["action"] for e in draft_audit(demo, draft["id"])][-1] == "send_refused"
 
     cli(demo, "drafts", "regenerate", str(draft["id"]), "--tone", "warmer")  # the collector decides: write it again

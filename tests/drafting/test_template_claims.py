@@ -16,7 +16,7 @@ import pytest
 from dateutil.relativedelta import relativedelta
 
 from copilot.config import Settings
-from copilot.drafting.facts import DraftFacts, PromiseFact, RequestFact, build_facts
+from copilot.drafting.facts import DisputeFact, DraftFacts, PromiseFact, RequestFact, build_facts
 from copilot.drafting.guardrails import check_draft
 from copilot.drafting.render import TONES, environment, render_draft
 from copilot.ledger import importer
@@ -123,9 +123,12 @@ def ledger() -> tuple[dict, dict]:
 
 
 def variants() -> list[tuple[str, str]]:
-    """(base, segment) for every email template; a base template is tried in every segment."""
+    """(base, segment) for every English email template; a base template is tried in every segment.
+
+    The translations (email/<language>/) are checked by the same guardrails in test_languages.py."""
     out = []
-    for name in environment().list_templates(filter_func=lambda n: n.startswith("email/") and "/_" not in n):
+    for name in environment().list_templates(filter_func=lambda n: n.startswith("email/") and n.count("/") == 1
+                                              and "/_" not in n):
         stem = name.split("/")[1].removesuffix(".txt.j2")
         base, _, segment = stem.partition(".")
         out += [(base, segment)] if segment else [(base, s) for s in SEGMENTS]
@@ -158,6 +161,14 @@ def drafts_for(base: str, segment: str, customer: dict, open_rows: list[dict], a
     elif base == "request_reply":
         for kind in REQUEST_KINDS:
             yield make("request_reply", 2, open_rows, request=RequestFact(kind=kind, subject="Question", received_on=as_of))
+    elif base == "dispute_reply" and open_rows:
+        row = open_rows[0]
+        for outcome in ("credit_note", "partial_credit", "void", "stands"):
+            credit = None if outcome == "stands" else (Decimal(row["open_balance"]) / (2 if outcome == "partial_credit" else 1)).quantize(Decimal("0.01"))
+            remaining = Decimal(row["open_balance"]) - (credit or 0)
+            dispute = DisputeFact(outcome=outcome, reason="quantity", credit=credit, currency=row["currency"],
+                                  remaining=remaining)  # fmt: skip
+            yield make("dispute_reply", 0, [row], dispute=dispute)
 
 
 def test_the_checker_catches_the_old_wording():

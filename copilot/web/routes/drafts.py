@@ -39,7 +39,7 @@ def _next_url(store: StoreDep, after: int, tier: str, segment: str, owner: str) 
 @router.get("/{draft_id}", name="draft")
 def review(request: Request, draft_id: int, user: Collector, store: StoreDep, policy: PolicyDep, settings: SettingsDep,
            scope: Scope, tier: str = "", segment: str = "", owner: str = "") -> Response:  # fmt: skip
-    data = context.draft_context(store, draft_id, policy, clock.today())
+    data = context.draft_context(store, draft_id, policy, clock.today(), settings)
     scope.require(store, data["customer"]["id"])
     draft = data["draft"]
     return render(request, "draft.html", {
