@@ -468,3 +468,12 @@ def m131_intake_match_indexes(db: sqlite_utils.Database) -> None:
     # an index on the expression itself each lookup scans the whole ledger.
     db.execute("create index if not exists idx_invoices_upper_number on invoices (upper(number))")
     db.execute("create index if not exists idx_contacts_lower_email on contacts (lower(email))")
+
+
+@migration
+def m_mail_hard_quarantine_raw_and_review_reason(db: sqlite_utils.Database) -> None:
+    # Quarantine keeps the whole message as fetched, so it can be examined or read again without the
+    # mailbox; raw_head stays for listing. A message that intake could only partly read (over its time
+    # budget) carries why in review_reason, and triage sends it to a person whatever its label.
+    db["quarantine"].add_column("raw", bytes)
+    db["messages"].add_column("review_reason", str)
