@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import sklearn
 
+from copilot.budget import checkpoint
 from copilot.classify.clean import strip_reply
 from copilot.classify.extract import future_commitment, sentences
 from copilot.classify.facts import fill_facts
@@ -129,8 +130,10 @@ class LocalClassifier:
         gated = apply_gates(reply)
         if gated is not None:
             return gated
+        checkpoint("the local model")
         scored = self.score(reply)
         label = scored.label
+        checkpoint("the payment-date check")
         if label is Label.PAID and _future_payment_date(reply):
             label = Label.PROMISE_TO_PAY  # "paid" is about the past; a payment date still ahead is a promise
         result = Classification(
@@ -142,7 +145,9 @@ class LocalClassifier:
             source="local",
             model=f"{FEATURE_VERSION}:{self.model.digest}",
         )
-        return fill_facts(result, reply, self.evidence(reply, label))
+        checkpoint("choosing the evidence")
+        evidence = self.evidence(reply, label)
+        return fill_facts(result, reply, evidence)
 
     def evidence(self, reply: Reply, label: Label) -> str | None:
         """The sentence of the new text whose words push hardest towards the label."""

@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass, field
 
 from copilot import clock
+from copilot.budget import Budget, BudgetFactory, within
 from copilot.mail.autoreply import AutoReply, detect
 from copilot.mail.matching import Match, MatchInput, match_message
 from copilot.mail.parse import ParsedMessage, ParseLimits, decode_header_value, header_end, parse_message
@@ -40,6 +41,7 @@ class IntakeContext:
     alert_recipients: list[str] = field(default_factory=list)
     bounce_alerts: bool = True  # False where triage routes each reply: routing then raises a fuller alert
     actor: str = "intake"
+    budget: BudgetFactory = Budget  # a fresh time budget for each message parsed
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,8 @@ def dedupe_key(message_id: str | None, raw_sha256: str) -> str:
 
 def store_inbound(ctx: IntakeContext, raw: bytes, loc: Location) -> Outcome:
     """Parse and store one message (call inside a transaction); raise ParseError for quarantine."""
-    parsed = parse_message(raw, ctx.limits)
+    with within(ctx.budget()):
+        parsed = parse_message(raw, ctx.limits)
     key = dedupe_key(parsed.message_id, parsed.raw_sha256)
     existing = ctx.store.conn.execute("select id from messages where dedupe_key = ?", [key]).fetchone()
     if existing:
@@ -115,6 +118,7 @@ def _message_row(parsed: ParsedMessage, loc: Location, key: str, auto: AutoReply
         "invoice_numbers_json": dumps(match.invoice_numbers),
         "match_rule": match.rule,
         "status": status,
+        "review_reason": parsed.over_budget,
         "created_at": clock.now_iso(),
     }
 

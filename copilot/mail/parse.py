@@ -21,6 +21,7 @@ from functools import lru_cache
 import html2text
 from mailparser_reply.parser import EmailMessage as ReplyText
 
+from copilot.budget import BudgetExceeded, checkpoint
 from copilot.errors import ParseError
 
 # Languages whose reply headers ("On … wrote:", "Am … schrieb …:") and signatures are recognised.
@@ -40,6 +41,7 @@ class ParseLimits:
     max_parts: int = 500
     max_text_chars: int = 200_000  # of the full text kept
     max_reply_input_chars: int = 50_000  # reply splitting is regex-heavy; feed it a bounded prefix
+    max_html_chars: int = 2_000_000  # of each HTML part turned into text; markup is bulky, the text kept is capped anyway
 
 
 class _PlainHeaders(EmailPolicy):
@@ -93,6 +95,7 @@ class ParsedMessage:
     attachments: list[Attachment]
     defects: list[str]
     email: EmailMessage = field(repr=False)
+    over_budget: str | None = None  # why parsing stopped early (the budget ran out); such mail goes to review
 
 
 def parse_message(raw: bytes, limits: ParseLimits | None = None) -> ParsedMessage:
@@ -112,10 +115,27 @@ def parse_message(raw: bytes, limits: ParseLimits | None = None) -> ParsedMessag
         raise ParseError("message has no headers")
 
     defects = [type(d).__name__ for d in msg.defects]
-    plain, html, attachments = _collect_parts(msg, limits, defects)
+    plain: list[str] = []
+    html: list[str] = []
+    attachments: list[Attachment] = []
+    text_full = ""
+    text_reply: str | None = None
+    over_budget: str | None = None
+    try:  # each step is bounded by a cap; the budget stops the later ones when a message is slow anyway
+        checkpoint("reading the MIME parts")
+        plain, html, attachments = _collect_parts(msg, limits, defects)
+        checkpoint("turning HTML into text")
+        text_full = ("\n\n".join(plain) if plain else "\n\n".join(html_to_text(h[: limits.max_html_chars]) for h in html)).strip()
+        text_full = text_full[: limits.max_text_chars]
+        checkpoint("splitting off quoted history")
+        text_reply = reply_text(text_full[: limits.max_reply_input_chars])
+    except BudgetExceeded as exc:
+        over_budget = str(exc)
+        defects.append(over_budget)
+    if text_reply is None:
+        text_full = text_full or "\n\n".join(plain)[: limits.max_text_chars].strip()
+        text_reply = text_full[: limits.max_reply_input_chars]
     body_was_html = not plain and bool(html)
-    text_full = ("\n\n".join(plain) if plain else "\n\n".join(html_to_text(h) for h in html)).strip()
-    text_full = text_full[: limits.max_text_chars]
     from_name, from_addr = _address(header(msg, "From"))
 
     return ParsedMessage(
@@ -132,11 +152,12 @@ def parse_message(raw: bytes, limits: ParseLimits | None = None) -> ParsedMessag
         sent_at=_date(header(msg, "Date")),
         headers=_header_map(msg),
         text_full=text_full,
-        text_reply=reply_text(text_full[: limits.max_reply_input_chars]),
+        text_reply=text_reply,
         body_was_html=body_was_html,
         attachments=attachments,
         defects=defects,
         email=msg,
+        over_budget=over_budget,
     )
 
 
