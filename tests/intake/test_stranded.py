@@ -3,7 +3,6 @@
 import pytest
 from click.testing import CliRunner
 
-from copilot import clock
 from copilot.cli import main
 from copilot.ledger import importer
 from copilot.policy.model import default_policy
