@@ -9,6 +9,7 @@ import calendar
 import re
 from datetime import date, timedelta
 
+from copilot.classify.injection import guard
 from copilot.labels import Classification, Label, Reply
 
 _FLAGS = re.IGNORECASE | re.UNICODE
@@ -129,6 +130,9 @@ class KeywordClassifier:
     name = "keyword"
 
     def classify(self, reply: Reply) -> Classification:
+        return guard(self._classify(reply), reply)
+
+    def _classify(self, reply: Reply) -> Classification:
         text = reply.text
         blob = f"{reply.subject}\n{text}"
         angry = next((m for p in ANGER if (m := p.search(text))), None)

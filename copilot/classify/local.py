@@ -20,7 +20,7 @@ from copilot.classify.clean import strip_reply
 from copilot.classify.extract import future_commitment, sentences
 from copilot.classify.facts import fill_facts
 from copilot.classify.gates import apply_gates
-from copilot.classify.injection import injection_attempt, without_injection
+from copilot.classify.injection import guard, injection_attempt, without_injection
 from copilot.classify.linear import FusedViews
 from copilot.classify.training import WORD, TrainedModel, load_training_rows, model_input, sharpen, train
 from copilot.errors import ClassifierError
@@ -127,6 +127,9 @@ class LocalClassifier:
         return Scored(label, float(probs[best]), p_frustrated, flagged)
 
     def classify(self, reply: Reply) -> Classification:
+        return guard(self._classify(reply), reply)
+
+    def _classify(self, reply: Reply) -> Classification:
         gated = apply_gates(reply)
         if gated is not None:
             return gated

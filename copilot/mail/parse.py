@@ -23,6 +23,7 @@ from mailparser_reply.parser import EmailMessage as ReplyText
 
 from copilot.budget import BudgetExceeded, checkpoint
 from copilot.errors import ParseError
+from copilot.mail.visible import visible_html
 
 # Languages whose reply headers ("On … wrote:", "Am … schrieb …:") and signatures are recognised.
 # Each one adds about 0.2 ms per message to the header search, so only those our customers write in.
@@ -429,7 +430,8 @@ def decode_text(part: Message) -> str:
 
 
 def html_to_text(html: str) -> str:
-    """Readable text from HTML; scripts, styles and images are dropped."""
+    """The text a reader sees: hidden elements, invisible text, comments, scripts, styles and images are dropped."""
+    html = visible_html(html)
     converter = html2text.HTML2Text()
     converter.body_width = 0
     converter.ignore_images = True

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from copilot.budget import Budget, BudgetExceeded, BudgetFactory, within
 from copilot.classify.classifications import save_classification
 from copilot.classify.extract import first_line
+from copilot.classify.injection import review_reason
 from copilot.classify.message import MAX_REPLY_CHARS, MAX_SUBJECT_CHARS
 from copilot.errors import ClassifierError, InvalidTransition, NotFound
 from copilot.labels import Classification, Classifier, Label, Reply
@@ -106,6 +107,7 @@ def classify_one(classifier: Classifier, row: dict, budget: BudgetFactory = Budg
         log.exception("message %s could not be classified", row["id"])
         flag = f"the classifier failed: {type(exc).__name__}: {exc}"
         result = _for_review(reply, "error")
+    flag = flag or review_reason(reply)  # whichever classifier ran, instructions to the system go to a person
     if flag and not result.needs_review:
         result = result.model_copy(update={"needs_review": True})
     return result, flag
