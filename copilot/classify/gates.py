@@ -68,10 +68,12 @@ def header_verdict(headers: dict[str, str], subject: str = "") -> str | None:
     return None
 
 
-# What a person writes and an automatic reply does not: contesting, complaining, or saying payment was made.
-# Auto-Submitted, X-Autoreply and Precedence can be set by anyone, so when the text says one of these the
-# headers do not decide: the models label the reply and a person reviews it.
-_HUMAN = re.compile("|".join(f"(?:{CUE_GROUPS[group]})" for group in ("dispute", "frustration", "paid_done")))
+# What a person writes and an automatic reply does not: contesting or complaining. Auto-Submitted,
+# X-Autoreply and Precedence can be set by anyone, so when the text says one of these the headers do not
+# decide: the models label the reply and a person reviews it. Ticket, scanner and out-of-office notices
+# quote the mail they answer, so with their own wording one such phrase is not enough; two are.
+_HUMAN = re.compile("|".join(f"(?:{CUE_GROUPS[group]})" for group in ("dispute", "frustration")))
+_AUTOMATED = re.compile("|".join(f"(?:{p.pattern})" for p in (_OOO, _SCANNER, _TICKET)) + f"|(?:{CUE_GROUPS['automated']})", re.IGNORECASE)
 MAX_HUMAN_SCAN = 5_000  # characters: an automatic reply is short, and a person's words come first
 
 
@@ -80,7 +82,10 @@ def spoofed_auto_headers(reply: Reply) -> bool:
     if header_verdict(reply.headers, reply.subject) != "auto":
         return False
     text = (reply.text or "")[:MAX_HUMAN_SCAN].lower()
-    return bool(_HUMAN.search(text)) and not _BOUNCE_TEXT.search(text)
+    if _BOUNCE_TEXT.search(text):
+        return False
+    human = {m.group(0) for m in _HUMAN.finditer(text)}
+    return len(human) >= 2 or (len(human) == 1 and not _AUTOMATED.search(text))
 
 
 def auto_reply_kind(text: str, verdict: str | None = None) -> str:

@@ -83,7 +83,10 @@ def triage_pending(store: Store, classifier: Classifier, router: Router | None =
         done += len(results)
         if router is not None:
             for row, _, _ in results:
-                router(store, row["id"])
+                try:
+                    router(store, row["id"])
+                except Exception:  # noqa: BLE001 -- one reply that cannot be routed stays 'classified' for tick; the rest go on
+                    log.exception("message %s was classified but could not be routed", row["id"])
 
 
 def classify_one(classifier: Classifier, row: dict, budget: BudgetFactory = Budget) -> tuple[Classification, str | None]:

@@ -134,3 +134,21 @@ def test_the_local_classifier_checks_the_budget_between_its_stages():
     reply = reply_from_parsed(parse_message(ms.plain(body="We will pay on Friday.")))
     with within(Budget(1.0, clock=Ticking(0.6))), pytest.raises(BudgetExceeded):
         classifier.classify(reply)
+
+
+def test_a_reply_that_cannot_be_routed_does_not_stop_the_rest(store):
+    ctx = IntakeContext(store)
+    with store.transaction():
+        for uid in (1, 2):
+            store_inbound(ctx, ms.plain(body=f"fine reply {uid}", msgid=f"<r{uid}@x>"), Location("m", "INBOX", 1, uid))
+    store.conn.execute("update messages set status = 'pending'")
+    routed = []
+
+    def router(store, message_id):
+        if message_id == 1:
+            raise RuntimeError("routing bug")
+        routed.append(message_id)
+
+    assert triage_pending(store, SlowThenFine(), router) == 2
+    assert routed == [2]
+    assert [r["status"] for r in store.db["messages"].rows_where(order_by="id")] == ["classified", "classified"]
