@@ -42,12 +42,13 @@ _PATTERNS = [
     r"\b(assistant|ai|system|developer|admin|ki|ia|systeem|sistema|système)[ -]?(instruction|note|message|prompt|override|command|anweisung|"
     r"nachricht|consigne|instrucci[oó]n|instructie|opdracht)s?\b",
     r"(^|\n|[\[(<{])\s*(system|assistant|developer|ai|instruction|instructions|admin|ki|ia|systeem|sistema|système)\s*[:\]>}]",
+    r"\b(system|assistant|developer|systeem|sistema|système)\s*:",
     rf"\b(dear|hey|hello|hi|attention|liebe[rs]?|hallo|cher|chère|querido|querida|hola|beste|hoi)\s+{_AI}\b",
     rf"\b(if you are|if you're|wenn du|falls du|falls sie|si tu es|si vous êtes|si eres|als je|als u)\s+(an? |eine?r? |une? |un[ao]? |een )?{_AI}\b",
     r"\b(prompt système|invite système|message système|prompt del sistema|mensaje del sistema|systemprompt|systemanweisung|systemnachricht|"
     r"systeemprompt|systeembericht|system prompt)\b",
     # taking a role or a mode
-    r"\b(you are now|you're now|from now on you|new instructions|updated instructions|admin mode|developer mode|god mode|jailbreak|dan mode|"
+    r"\b(you are now|you're now|from now on you|new instructions?|updated instructions?|admin mode|developer mode|god mode|jailbreak|dan mode|"
     r"du bist jetzt|sie sind jetzt|ab sofort bist du|neue anweisungen|tu es maintenant|vous êtes maintenant|désormais tu|nouvelles instructions|"
     r"mode administrateur|ahora eres|a partir de ahora eres|nuevas instrucciones|modo administrador|je bent nu|u bent nu|vanaf nu ben je|"
     r"nieuwe instructies|beheerdersmodus)\b",

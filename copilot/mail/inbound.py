@@ -118,7 +118,7 @@ def _message_row(parsed: ParsedMessage, loc: Location, key: str, auto: AutoReply
         "invoice_numbers_json": dumps(match.invoice_numbers),
         "match_rule": match.rule,
         "status": status,
-        "review_reason": parsed.over_budget,
+        "review_reason": parsed.review_reason,
         "created_at": clock.now_iso(),
     }
 

@@ -8,7 +8,9 @@ memory or time; what cannot be parsed at all raises `ParseError` for the caller 
 import binascii
 import codecs
 import email
+import email.parser
 import hashlib
+import html
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -42,7 +44,9 @@ class ParseLimits:
     max_parts: int = 500
     max_text_chars: int = 200_000  # of the full text kept
     max_reply_input_chars: int = 50_000  # reply splitting is regex-heavy; feed it a bounded prefix
+    max_multiparts: int = 50  # multipart containers parsed as MIME; past this the body is read as text
     max_html_chars: int = 2_000_000  # of each HTML part turned into text; markup is bulky, the text kept is capped anyway
+    max_html_tags: int = 10_000  # HTML with more tags is stripped of markup instead of rendered, and goes to review
 
 
 class _PlainHeaders(EmailPolicy):
@@ -96,7 +100,7 @@ class ParsedMessage:
     attachments: list[Attachment]
     defects: list[str]
     email: EmailMessage = field(repr=False)
-    over_budget: str | None = None  # why parsing stopped early (the budget ran out); such mail goes to review
+    review_reason: str | None = None  # why parsing stopped short (budget spent, MIME too complex); such mail goes to review
 
 
 def parse_message(raw: bytes, limits: ParseLimits | None = None) -> ParsedMessage:
@@ -108,31 +112,50 @@ def parse_message(raw: bytes, limits: ParseLimits | None = None) -> ParsedMessag
         raise ParseError(f"message is {len(raw):,} bytes, over the {limits.max_message_bytes:,}-byte limit")
     if not raw.strip():
         raise ParseError("message is empty (no headers and no body)")
+    data = _clean_header_section(bytes(raw))
+    # The stdlib parser's cost grows with the square of multipart nesting (10 s at a depth of 1,000), and
+    # the budget cannot interrupt it. Ordinary mail has a handful of multipart containers; past the cap the
+    # headers are parsed and the body is kept as text, for a person to read.
+    containers = len(_BOUNDARY_PARAM.findall(data, 0, limits.max_message_bytes))
+    flattened = containers > limits.max_multiparts
     try:
-        msg = email.message_from_bytes(_clean_header_section(bytes(raw)), policy=PARSE_POLICY)
+        msg = email.message_from_bytes(data, policy=PARSE_POLICY) if not flattened else _headers_only(data)
     except RecursionError:
         raise ParseError("MIME structure is nested too deeply to parse") from None
     if not msg.keys():
         raise ParseError("message has no headers")
 
     defects = [type(d).__name__ for d in msg.defects]
+    if flattened:
+        defects.append(f"{containers} multipart containers, over the {limits.max_multiparts} read; the body was kept as plain text")
     plain: list[str] = []
     html: list[str] = []
     attachments: list[Attachment] = []
     text_full = ""
     text_reply: str | None = None
-    over_budget: str | None = None
+    review_reason: str | None = None
     try:  # each step is bounded by a cap; the budget stops the later ones when a message is slow anyway
         checkpoint("reading the MIME parts")
-        plain, html, attachments = _collect_parts(msg, limits, defects)
+        if flattened:
+            review_reason = defects[-1]
+            plain = [decode_bytes(data[header_end(data) :][: limits.max_text_chars * 2], "utf-8")]
+        else:
+            plain, html, attachments = _collect_parts(msg, limits, defects)
         checkpoint("turning HTML into text")
-        text_full = ("\n\n".join(plain) if plain else "\n\n".join(html_to_text(h[: limits.max_html_chars]) for h in html)).strip()
+        if not plain and any(h.count("<", 0, limits.max_html_chars) > limits.max_html_tags for h in html):
+            # Turning HTML into text costs time per tag; past the cap the tags are stripped in one linear pass
+            # instead, which cannot tell hidden text from visible, so a person reads the message.
+            review_reason = f"HTML with more than {limits.max_html_tags:,} tags was read without its markup"
+            defects.append(review_reason)
+            text_full = "\n\n".join(_strip_tags(h[: limits.max_html_chars]) for h in html).strip()
+        else:
+            text_full = ("\n\n".join(plain) if plain else "\n\n".join(html_to_text(h[: limits.max_html_chars]) for h in html)).strip()
         text_full = text_full[: limits.max_text_chars]
         checkpoint("splitting off quoted history")
         text_reply = reply_text(text_full[: limits.max_reply_input_chars])
     except BudgetExceeded as exc:
-        over_budget = str(exc)
-        defects.append(over_budget)
+        review_reason = str(exc)
+        defects.append(review_reason)
     if text_reply is None:
         text_full = text_full or "\n\n".join(plain)[: limits.max_text_chars].strip()
         text_reply = text_full[: limits.max_reply_input_chars]
@@ -158,8 +181,15 @@ def parse_message(raw: bytes, limits: ParseLimits | None = None) -> ParsedMessag
         attachments=attachments,
         defects=defects,
         email=msg,
-        over_budget=over_budget,
+        review_reason=review_reason,
     )
+
+
+_BOUNDARY_PARAM = re.compile(rb"boundary\s*=", re.IGNORECASE)
+
+
+def _headers_only(data: bytes) -> Message:
+    return email.parser.BytesParser(policy=PARSE_POLICY).parsebytes(data[: header_end(data)] + b"\r\n\r\n", headersonly=True)
 
 
 def header_end(raw: bytes) -> int:
@@ -439,6 +469,14 @@ def html_to_text(html: str) -> str:
     converter.ignore_emphasis = True
     converter.unicode_snob = True
     return converter.handle(html).strip()
+
+
+_TAG = re.compile(r"<[^<>]{0,4000}>|<")
+_SPACES = re.compile(r"[ \t\r\f\v]+")
+
+
+def _strip_tags(markup: str) -> str:
+    return _SPACES.sub(" ", html.unescape(_TAG.sub(" ", markup))).strip()
 
 
 def reply_text(text: str) -> str:

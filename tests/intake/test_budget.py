@@ -82,7 +82,7 @@ def test_parse_over_budget_keeps_the_text_and_says_why():
     raw = ms.plain(body="We paid INV-1 yesterday.\n\nOn Mon, Ann wrote:\n> please pay")
     with within(Budget(1.0, clock=Ticking(0.6))):  # spent after the MIME walk
         parsed = parse_message(raw)
-    assert parsed.over_budget and "before turning HTML into text" in parsed.over_budget
+    assert parsed.review_reason and "before turning HTML into text" in parsed.review_reason
     assert parsed.text_full.startswith("We paid INV-1 yesterday.")
     assert parsed.text_reply  # unsplit, but there for a person to read
 
