@@ -318,13 +318,12 @@ def _decode_encoded_words(text: str) -> str:
     """RFC 2047: decode each encoded word; whitespace between two adjacent encoded words is dropped."""
     out: list[str] = []
     pos = 0
-    previous_end = -1
     for m in _ENCODED_WORD.finditer(text):
         gap = text[pos : m.start()]
-        if not (previous_end == m.start() - len(gap) and previous_end >= 0 and not gap.strip()):
+        if pos == 0 or gap.strip():  # keep text before the first word and any non-blank text between words
             out.append(gap)
         out.append(_decode_word(m.group(1), m.group(2), m.group(3)))
-        pos = previous_end = m.end()
+        pos = m.end()
     out.append(text[pos:])
     return "".join(out)
 
