@@ -537,3 +537,12 @@ def m_workspace_b_collector_workspace(db: sqlite_utils.Database) -> None:
     db["ledger_daily"].create_index(["day"])
     db["payments"].create_index(["paid_on"])
     db["audit_events"].create_index(["at"])
+
+
+@migration
+def m_mail_hard_quarantine_raw_and_review_reason(db: sqlite_utils.Database) -> None:
+    # Quarantine keeps the whole message as fetched, so it can be examined or read again without the
+    # mailbox; raw_head stays for listing. A message that intake could only partly read (over its time
+    # budget) carries why in review_reason, and triage sends it to a person whatever its label.
+    db["quarantine"].add_column("raw", bytes)
+    db["messages"].add_column("review_reason", str)

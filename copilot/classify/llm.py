@@ -18,7 +18,7 @@ from copilot.classify import chatmodel as llm_seam
 from copilot.classify.clean import strip_reply
 from copilot.classify.facts import fill_facts
 from copilot.classify.gates import apply_gates
-from copilot.classify.injection import injection_attempt
+from copilot.classify.injection import guard, injection_attempt
 from copilot.classify.prompts import ClassifyPrompt
 from copilot.classify.schema import ClassifyAnswer
 from copilot.config import LlmSettings
@@ -73,6 +73,9 @@ class LlmClassifier:
         return strip_reply(reply.text)[: self.settings.max_input_chars]
 
     def classify(self, reply: Reply) -> Classification:
+        return guard(self._classify(reply), reply)
+
+    def _classify(self, reply: Reply) -> Classification:
         gated = apply_gates(reply)
         if gated is not None:
             return gated

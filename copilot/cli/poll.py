@@ -49,6 +49,8 @@ def poll(app: App, once: bool, from_dir: Path | None, no_triage: bool, verbose: 
     else:
         sources = imap_sources(settings)
     triage = None if no_triage else triage_step(app)
+    if triage is not None:
+        triage()  # what an earlier run left pending (it stopped mid-classification) is classified first
     ctx = context_from_settings(store, settings, bounce_alerts=no_triage)
     poller = Poller(ctx, sources, backoff_from_settings(settings.imap, 8 if once else None),
                     on_stored=triage)  # fmt: skip
@@ -57,6 +59,8 @@ def poll(app: App, once: bool, from_dir: Path | None, no_triage: bool, verbose: 
     try:
         if once:
             stats = poller.run_once()
+            if triage is not None:
+                triage()  # idempotent: classifies whatever is still pending, stored in this run or not
         else:
             click.echo(f"Watching {', '.join(f'{s.name}/{f}' for s in sources for f in s.folders)}; stop with Ctrl-C.")
             stats = poller.run_forever()

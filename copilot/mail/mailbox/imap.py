@@ -139,15 +139,44 @@ class ImapMailbox:
         for batch in self._batches(uids):
             big = [u for u, size in batch if size > limit]
             small = [u for u, size in batch if size <= limit]
-            bodies = self._call("FETCH", lambda: self.client.fetch(small, [b"BODY.PEEK[]"])) if small else {}
-            heads = self._call("FETCH", lambda: self.client.fetch(big, [b"BODY.PEEK[HEADER]"])) if big else {}
+            bodies, body_errors = self._fetch_each_on_failure(small, b"BODY.PEEK[]")
+            heads, head_errors = self._fetch_each_on_failure(big, b"BODY.PEEK[HEADER]")
             for uid, size in batch:
-                if uid in bodies and b"BODY[]" in bodies[uid]:
-                    raw = bodies[uid][b"BODY[]"]
-                    yield RawMail(uid, raw, len(raw))
+                error = body_errors.get(uid) or head_errors.get(uid)
+                if error is not None:
+                    yield RawMail(uid, b"", size, error=error)
+                elif uid in bodies:
+                    raw = bodies[uid].get(b"BODY[]")
+                    if isinstance(raw, bytes):
+                        yield RawMail(uid, raw, len(raw))
+                    else:
+                        yield RawMail(uid, b"", size, error="the server answered FETCH without the message body")
                 elif uid in heads:
                     yield RawMail(uid, heads[uid].get(b"BODY[HEADER]", b""), size, truncated=True)
             del bodies, heads
+
+    def _fetch_each_on_failure(self, uids: list[int], item: bytes) -> tuple[dict, dict[int, str]]:
+        """FETCH `item` for uids at once; when that fails, one by one, so one bad message only fails itself.
+
+        Returns the responses and, per UID that could not be fetched, the error. A dropped connection
+        still raises Disconnected: the poller reconnects and fetches again from its cursor.
+        """
+        if not uids:
+            return {}, {}
+        try:
+            return self._call("FETCH", lambda: self.client.fetch(uids, [item])), {}
+        except Disconnected:
+            raise
+        except Exception as exc:  # noqa: BLE001 -- a server error or unparsable answer for one message in the batch
+            if len(uids) == 1:
+                return {}, {uids[0]: f"{type(exc).__name__}: {exc}"}
+        found: dict = {}
+        errors: dict[int, str] = {}
+        for uid in uids:
+            one, failed = self._fetch_each_on_failure([uid], item)
+            found.update(one)
+            errors.update(failed)
+        return found, errors
 
     def _batches(self, uids: Sequence[int]) -> Iterator[list[tuple[int, int]]]:
         """Group UIDs so one FETCH carries at most fetch_batch messages and about 32 MB."""
