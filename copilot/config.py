@@ -94,6 +94,8 @@ class ClassifierSettings(BaseModel):
     llm_threshold: float = Field(0.75, ge=0, le=1)
     review_threshold: float = Field(0.45, ge=0, le=1)
     model_path: Path | None = None
+    team_weight: float = Field(3.0, gt=0, le=100)  # `copilot train`: how much one of the team's own examples counts
+    max_test_drop: float = Field(0.03, ge=0, le=1)  # `copilot train`: largest macro-F1 loss on the shipped test split
 
 
 class WebSettings(BaseModel):
