@@ -81,6 +81,8 @@ class LlmSettings(BaseModel):
     timeout_seconds: float = Field(30, gt=0)
     max_retries: int = Field(3, ge=0, le=10)
     max_input_chars: int = Field(4000, ge=200)
+    corrected_examples: int = Field(3, ge=0, le=10)  # this mailbox's similar corrected replies shown as precedents
+    corrected_example_chars: int = Field(500, ge=50, le=4000)  # each cut to this length
     input_cost_per_million: float = Field(0.0, ge=0)
     output_cost_per_million: float = Field(0.0, ge=0)
 

@@ -53,8 +53,13 @@ def _llm(settings: Settings, store: Store | None, fallback: Classifier) -> Class
     from copilot.classify.llm import LlmClassifier
     from copilot.classify.prompts import load_prompt
 
+    examples = None
+    if store is not None and settings.llm.corrected_examples:
+        from copilot.classify.fewshot import CorrectionExamples
+
+        examples = CorrectionExamples(store, settings.llm.corrected_examples, settings.llm.corrected_example_chars)
     return LlmClassifier(make_chat_model(settings.llm), settings.llm, load_prompt(), fallback, store,
-                         review_threshold=settings.classifier.review_threshold)  # fmt: skip
+                         review_threshold=settings.classifier.review_threshold, examples=examples)  # fmt: skip
 
 
 __all__ = ["MODES", "build_classifier", "local_model"]
