@@ -9,15 +9,14 @@ import logging
 import pickle
 import threading
 from dataclasses import dataclass
-from typing import Any
-
-import sklearn
+from typing import TYPE_CHECKING, Any
 
 from copilot import clock
-from copilot.classify.local import FEATURE_VERSION
-from copilot.classify.training import TrainedModel
 from copilot.errors import CopilotError, InvalidTransition, NotFound
 from copilot.store import Store, dumps, loads
+
+if TYPE_CHECKING:
+    from copilot.classify.training import TrainedModel
 
 log = logging.getLogger(__name__)
 
@@ -53,14 +52,25 @@ _COLUMNS = ("id, created_at, created_by, status, active, reason, digest, correct
             "test_json, baseline_json, forced, feature_version, sklearn_version, model is not null as has_weights")  # fmt: skip
 
 
+def _release() -> tuple[str, str]:
+    """The feature version and scikit-learn version a stored model must match (imported late: the web and the
+    CLI read model records without loading scikit-learn)."""
+    import sklearn
+
+    from copilot.classify.local import FEATURE_VERSION
+
+    return FEATURE_VERSION, sklearn.__version__
+
+
 def _info(row: dict) -> ModelInfo:
+    features, sklearn_version = _release()
     return ModelInfo(
         version=row["id"], created_at=row["created_at"], created_by=row["created_by"], status=row["status"],
         active=bool(row["active"]), reason=row["reason"], digest=row["digest"] or "",
         corrections_upto=row["corrections_upto"] or 0, sources=loads(row["sources_json"], {}),
         cv=loads(row["cv_json"], {}), test=loads(row["test_json"], {}), baseline=loads(row["baseline_json"], {}),
         forced=bool(row["forced"]),
-        usable=bool(row["has_weights"]) and row["feature_version"] == FEATURE_VERSION and row["sklearn_version"] == sklearn.__version__,
+        usable=bool(row["has_weights"]) and row["feature_version"] == features and row["sklearn_version"] == sklearn_version,
     )  # fmt: skip
 
 
@@ -74,6 +84,12 @@ def active_model_info(store: Store) -> ModelInfo | None:
     return _info(row) if row else None
 
 
+def active_digest(store: Store) -> str | None:
+    """Which stored model is active (None: the shipped one), in one small query, for long-running pollers."""
+    row = store.db.execute("select digest from local_models where active = 1 order by id desc limit 1").fetchone()
+    return row[0] if row else None
+
+
 def parse_version(text: str) -> int | None:
     """'v3' or '3' → 3; 'shipped' → None; anything else is refused."""
     value = text.strip().lower()
@@ -85,11 +101,11 @@ def parse_version(text: str) -> int | None:
     return int(digits)
 
 
-_MEMO: dict[str, TrainedModel] = {}
+_MEMO: dict[str, "TrainedModel"] = {}
 _LOCK = threading.Lock()
 
 
-def load_active(store: Store) -> TrainedModel | None:
+def load_active(store: Store) -> "TrainedModel | None":
     """The database's active model, or None for the shipped one. Read once per process and digest."""
     if not store.db["local_models"].exists():
         return None
@@ -105,6 +121,8 @@ def load_active(store: Store) -> TrainedModel | None:
             return _MEMO[info.digest]
         blob = store.db.execute("select model from local_models where id = ?", [info.version]).fetchone()[0]
         model = pickle.loads(blob)  # written by save_model below into this database; never from outside
+        from copilot.classify.training import TrainedModel
+
         if not isinstance(model, TrainedModel):
             raise CopilotError(f"model {info.name} in the database is not a classifier model")
         _MEMO[info.digest] = model
@@ -113,7 +131,7 @@ def load_active(store: Store) -> TrainedModel | None:
 
 def save_model(
     store: Store,
-    model: TrainedModel,
+    model: "TrainedModel",
     *,
     actor: str,
     activate: bool,
@@ -126,9 +144,10 @@ def save_model(
     baseline: dict[str, Any],
 ) -> ModelInfo:
     """Store a trained model as the next version; make it the active one when `activate`. Audited."""
+    features, sklearn_version = _release()
     row = {
         "created_at": clock.now_iso(), "created_by": actor, "status": "trained" if activate or not reason else "rejected",
-        "active": 0, "reason": reason, "feature_version": FEATURE_VERSION, "sklearn_version": sklearn.__version__,
+        "active": 0, "reason": reason, "feature_version": features, "sklearn_version": sklearn_version,
         "digest": model.digest, "corrections_upto": corrections_upto, "sources_json": dumps(sources),
         "cv_json": dumps(cv), "test_json": dumps(test), "baseline_json": dumps(baseline), "forced": int(forced),
         "model": pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL),

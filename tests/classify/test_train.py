@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from copilot.classify import build_classifier, local_model, registry, retrain
 from copilot.classify.classifications import save_classification
+from copilot.classify.local import FEATURE_VERSION
 from copilot.classify.training import OutOfFold, train
 from copilot.cli import main
 from copilot.config import Settings
@@ -72,7 +73,7 @@ def test_train_makes_the_database_model_active_and_every_command_uses_it(tmp_pat
     scored = _cli("eval", str(team), "--classifier", "local", "--predictions", str(tmp_path / "p.jsonl"), "--no-progress")
     assert scored.exit_code == 0, scored.output
     models = {json.loads(line)["model"] for line in (tmp_path / "p.jsonl").read_text().splitlines()}
-    assert models == {f"{registry.FEATURE_VERSION}:{digest}"}
+    assert models == {f"{FEATURE_VERSION}:{digest}"}
 
     eml = tmp_path / "m.eml"
     eml.write_text("From: ap@example.com\nSubject: Re: reminder\n\nPlease upload it to our Tradeshift supplier hub.\n")
@@ -218,3 +219,20 @@ def test_old_inactive_versions_drop_their_weights(store, settings, fake_fit, mon
     assert v2.active and v2.usable and not v1.usable and v1.test  # the record and scores stay
     with pytest.raises(InvalidTransition, match="weights were dropped"):
         registry.use_model(store, "v1", "cli")
+
+
+def test_a_running_poller_picks_up_a_newly_activated_model(tmp_path, fake_fit, monkeypatch):
+    from copilot.cli import poll
+    from copilot.cli.app import App
+
+    app = App({"db_path": tmp_path / "p.db"})
+    used: list[str] = []
+    monkeypatch.setattr(poll, "triage_pending", lambda store, classifier, router: used.append(classifier.local.model.digest))
+    monkeypatch.setattr(poll, "deliver_pending_alerts", lambda *a: None)
+    triage = poll.triage_step(app)
+    triage()
+    _correct(app.store, "Please use our Coupa portal for all invoices from now on.", "request")
+    _scores(monkeypatch, 0.88, 0.88)
+    retrain.retrain(app.store, app.settings, [], actor="user:casey")  # e.g. "retrain now" in the web inbox
+    triage()
+    assert used[0] != used[1] == registry.active_model_info(app.store).digest
