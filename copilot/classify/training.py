@@ -130,9 +130,9 @@ def _tfidf_row(found: list[int], idf: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return idx, weights
 
 
-def _calibrated() -> CalibratedClassifierCV:
+def _calibrated(jobs: int | None = None) -> CalibratedClassifierCV:
     # Sigmoid calibration over 5 folds: with a few hundred replies isotonic would overfit the probabilities.
-    return CalibratedClassifierCV(LinearSVC(C=1.0, class_weight="balanced"), method="sigmoid", cv=5)
+    return CalibratedClassifierCV(LinearSVC(C=1.0, class_weight="balanced"), method="sigmoid", cv=5, n_jobs=jobs)
 
 
 @dataclass
@@ -162,7 +162,8 @@ def load_training_rows(path: Path) -> list[TrainingRow]:
     return [TrainingRow(r.subject, r.text, r.label.value, r.frustrated or r.label is Label.FRUSTRATION) for r in load_dataset(path)]
 
 
-# The out-of-fold fits are independent: one process per fold where there are cores (same results, less wall time).
+# The fits of the calibration folds and of the out-of-fold folds are independent: one process per fold where
+# there are cores (the same model, less wall time).
 _JOBS = min(5, os.cpu_count() or 1)
 
 
@@ -221,18 +222,18 @@ def fit(rows: list[TrainingRow], digest: str = "", weights: Sequence[float] | No
     w = None if weights is None else np.asarray(weights, dtype=float)
     fit_kw = {} if w is None else {"sample_weight": w}
     cv_kw = {} if w is None else {"params": {"sample_weight": w}}
-    label_models = [_calibrated().fit(X, y, **fit_kw) for X in blocks]
+    label_models = [_calibrated(_JOBS).fit(X, y, **fit_kw) for X in blocks]
     classes = label_models[0].classes_
     # Averaging three calibrated views blunts the probabilities; one temperature, fitted out of fold, restores them.
     oof_labels = np.mean([cross_val_predict(_calibrated(), X, y, cv=_folds(), method="predict_proba", n_jobs=_JOBS, **cv_kw) for X in blocks], axis=0)
     temperature = _temperature(oof_labels, np.searchsorted(classes, y))
-    frustrated_models = [_calibrated().fit(X, frustrated, **fit_kw) for X in blocks]
+    frustrated_models = [_calibrated(_JOBS).fit(X, frustrated, **fit_kw) for X in blocks]
     oof = np.mean([cross_val_predict(_calibrated(), X, frustrated, cv=_folds(), method="predict_proba", n_jobs=_JOBS, **cv_kw)[:, 1] for X in blocks], axis=0)
     words = label_models[1]
-    weights = np.mean([c.estimator.coef_ for c in words.calibrated_classifiers_], axis=0)
+    coefs = np.mean([c.estimator.coef_ for c in words.calibrated_classifiers_], axis=0)
     vocabulary = vectorizer.parts[1].vocabulary_
     word_weights = {
-        label: {term: float(weights[row, col]) for term, col in vocabulary.items() if " " not in term and weights[row, col] > 0}
+        label: {term: float(coefs[row, col]) for term, col in vocabulary.items() if " " not in term and coefs[row, col] > 0}
         for row, label in enumerate(words.classes_)
     }
     threshold = _threshold(oof, frustrated)
