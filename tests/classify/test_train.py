@@ -88,7 +88,7 @@ def test_train_makes_the_database_model_active_and_every_command_uses_it(tmp_pat
 
 @pytest.fixture
 def fake_fit(monkeypatch, trained_model):
-    """Training replaced by the session's shipped model under the new digest; records what it was given."""
+    """Training replaced by the shipped model (trained once for the test run) under the new digest; records what it was given."""
     seen: dict = {}
 
     def fit(rows, digest="", weights=None):
