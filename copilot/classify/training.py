@@ -5,7 +5,6 @@ averaged and sharpened by one temperature fitted out of fold; the frustrated fla
 threshold chosen for escalation recall. Trained models are reduced to numpy (`LinearHead`) for speed.
 """
 
-import os
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -130,9 +129,9 @@ def _tfidf_row(found: list[int], idf: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return idx, weights
 
 
-def _calibrated(jobs: int | None = None) -> CalibratedClassifierCV:
+def _calibrated() -> CalibratedClassifierCV:
     # Sigmoid calibration over 5 folds: with a few hundred replies isotonic would overfit the probabilities.
-    return CalibratedClassifierCV(LinearSVC(C=1.0, class_weight="balanced"), method="sigmoid", cv=5, n_jobs=jobs)
+    return CalibratedClassifierCV(LinearSVC(C=1.0, class_weight="balanced"), method="sigmoid", cv=5)
 
 
 @dataclass
@@ -160,11 +159,6 @@ def load_training_rows(path: Path) -> list[TrainingRow]:
     from copilot.evaluation.dataset import load_dataset
 
     return [TrainingRow(r.subject, r.text, r.label.value, r.frustrated or r.label is Label.FRUSTRATION) for r in load_dataset(path)]
-
-
-# The fits of the calibration folds and of the out-of-fold folds are independent: one process per fold where
-# there are cores (the same model, less wall time).
-_JOBS = min(5, os.cpu_count() or 1)
 
 
 def _folds() -> StratifiedKFold:
@@ -222,13 +216,13 @@ def fit(rows: list[TrainingRow], digest: str = "", weights: Sequence[float] | No
     w = None if weights is None else np.asarray(weights, dtype=float)
     fit_kw = {} if w is None else {"sample_weight": w}
     cv_kw = {} if w is None else {"params": {"sample_weight": w}}
-    label_models = [_calibrated(_JOBS).fit(X, y, **fit_kw) for X in blocks]
+    label_models = [_calibrated().fit(X, y, **fit_kw) for X in blocks]
     classes = label_models[0].classes_
     # Averaging three calibrated views blunts the probabilities; one temperature, fitted out of fold, restores them.
-    oof_labels = np.mean([cross_val_predict(_calibrated(), X, y, cv=_folds(), method="predict_proba", n_jobs=_JOBS, **cv_kw) for X in blocks], axis=0)
+    oof_labels = np.mean([cross_val_predict(_calibrated(), X, y, cv=_folds(), method="predict_proba", **cv_kw) for X in blocks], axis=0)
     temperature = _temperature(oof_labels, np.searchsorted(classes, y))
-    frustrated_models = [_calibrated(_JOBS).fit(X, frustrated, **fit_kw) for X in blocks]
-    oof = np.mean([cross_val_predict(_calibrated(), X, frustrated, cv=_folds(), method="predict_proba", n_jobs=_JOBS, **cv_kw)[:, 1] for X in blocks], axis=0)
+    frustrated_models = [_calibrated().fit(X, frustrated, **fit_kw) for X in blocks]
+    oof = np.mean([cross_val_predict(_calibrated(), X, frustrated, cv=_folds(), method="predict_proba", **cv_kw)[:, 1] for X in blocks], axis=0)
     words = label_models[1]
     coefs = np.mean([c.estimator.coef_ for c in words.calibrated_classifiers_], axis=0)
     vocabulary = vectorizer.parts[1].vocabulary_
