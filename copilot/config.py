@@ -87,6 +87,8 @@ class LlmSettings(BaseModel):
     timeout_seconds: float = Field(30, gt=0)
     max_retries: int = Field(3, ge=0, le=10)
     max_input_chars: int = Field(4000, ge=200)
+    corrected_examples: int = Field(3, ge=0, le=10)  # this mailbox's similar corrected replies shown as precedents
+    corrected_example_chars: int = Field(500, ge=50, le=4000)  # each cut to this length
     input_cost_per_million: float = Field(0.0, ge=0)
     output_cost_per_million: float = Field(0.0, ge=0)
 
@@ -100,6 +102,8 @@ class ClassifierSettings(BaseModel):
     llm_threshold: float = Field(0.75, ge=0, le=1)
     review_threshold: float = Field(0.45, ge=0, le=1)
     model_path: Path | None = None
+    team_weight: float = Field(3.0, gt=0, le=100)  # `copilot train`: how much one of the team's own examples counts
+    max_test_drop: float = Field(0.03, ge=0, le=1)  # `copilot train`: largest macro-F1 loss on the shipped test split
 
 
 class WebSettings(BaseModel):

@@ -546,3 +546,33 @@ def m_mail_hard_quarantine_raw_and_review_reason(db: sqlite_utils.Database) -> N
     # budget) carries why in review_reason, and triage sends it to a person whatever its label.
     db["quarantine"].add_column("raw", bytes)
     db["messages"].add_column("review_reason", str)
+
+
+@migration
+def m_triage_train_local_models(db: sqlite_utils.Database) -> None:
+    # Local models trained on this database's own corrections, kept with the data they learned from.
+    # Exactly one row may be active; none active means the shipped model.
+    db["local_models"].create(
+        {"id": int, "created_at": str, "created_by": str, "status": str, "active": int, "reason": str,
+         "feature_version": str, "sklearn_version": str, "digest": str, "corrections_upto": int,
+         "sources_json": str, "cv_json": str, "test_json": str, "baseline_json": str, "forced": int, "model": bytes},
+        pk="id",
+        not_null={"created_at", "status"},
+        defaults={"active": 0, "forced": 0, "corrections_upto": 0},
+    )  # fmt: skip
+    db["local_models"].create_index(["active"])
+
+
+@migration
+def m_triage_train_payment_plans(db: sqlite_utils.Database) -> None:
+    # A reply promising several instalments: one plan, each instalment a promise of its own.
+    db["payment_plans"].create(
+        {"id": int, "customer_id": str, "message_id": int, "currency": str, "total": str, "instalments": int,
+         "status": str, "created_at": str, "resolved_at": str},
+        pk="id",
+        defaults={"status": "open"},
+    )  # fmt: skip
+    db["payment_plans"].create_index(["customer_id", "status"])
+    db["promises"].add_column("plan_id", int)
+    db["promises"].add_column("instalment", int)
+    db["promises"].add_column("plan_amount_before", str)  # what earlier instalments of the plan add up to

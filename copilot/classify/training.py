@@ -7,6 +7,7 @@ threshold chosen for escalation recall. Trained models are reduced to numpy (`Li
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -184,8 +185,23 @@ def _threshold(probabilities: np.ndarray, truth: np.ndarray) -> float:
     return 0.1
 
 
-def train(rows: list[TrainingRow], digest: str = "") -> TrainedModel:
-    """Fit the label model and the frustrated model on labelled rows."""
+@dataclass(frozen=True)
+class OutOfFold:
+    """What each training row got from models that never saw it: cross-validated figures come for free."""
+
+    labels: list[str]
+    frustrated: list[bool]
+
+
+def train(rows: list[TrainingRow], digest: str = "", weights: Sequence[float] | None = None) -> TrainedModel:
+    """Fit the label model and the frustrated model on labelled rows (optionally weighted per row)."""
+    return fit(rows, digest, weights)[0]
+
+
+def fit(rows: list[TrainingRow], digest: str = "", weights: Sequence[float] | None = None) -> tuple[TrainedModel, OutOfFold]:
+    """`train`, also returning the out-of-fold predictions it computes anyway for the temperature and threshold."""
+    if weights is not None and len(weights) != len(rows):
+        raise ClassifierError(f"{len(weights)} weights for {len(rows)} training rows")
     counts = Counter(r.label for r in rows)
     if len(counts) < 2:
         raise ClassifierError("the training set needs replies of at least two labels")
@@ -197,21 +213,26 @@ def train(rows: list[TrainingRow], digest: str = "") -> TrainedModel:
     frustrated = np.array([r.frustrated for r in rows])
     vectorizer = Features()
     blocks = vectorizer.fit_transform(texts)
-    label_models = [_calibrated().fit(X, y) for X in blocks]
+    w = None if weights is None else np.asarray(weights, dtype=float)
+    fit_kw = {} if w is None else {"sample_weight": w}
+    cv_kw = {} if w is None else {"params": {"sample_weight": w}}
+    label_models = [_calibrated().fit(X, y, **fit_kw) for X in blocks]
     classes = label_models[0].classes_
     # Averaging three calibrated views blunts the probabilities; one temperature, fitted out of fold, restores them.
-    oof_labels = np.mean([cross_val_predict(_calibrated(), X, y, cv=_folds(), method="predict_proba") for X in blocks], axis=0)
+    oof_labels = np.mean([cross_val_predict(_calibrated(), X, y, cv=_folds(), method="predict_proba", **cv_kw) for X in blocks], axis=0)
     temperature = _temperature(oof_labels, np.searchsorted(classes, y))
-    frustrated_models = [_calibrated().fit(X, frustrated) for X in blocks]
-    oof = np.mean([cross_val_predict(_calibrated(), X, frustrated, cv=_folds(), method="predict_proba")[:, 1] for X in blocks], axis=0)
+    frustrated_models = [_calibrated().fit(X, frustrated, **fit_kw) for X in blocks]
+    oof = np.mean([cross_val_predict(_calibrated(), X, frustrated, cv=_folds(), method="predict_proba", **cv_kw)[:, 1] for X in blocks], axis=0)
     words = label_models[1]
-    weights = np.mean([c.estimator.coef_ for c in words.calibrated_classifiers_], axis=0)
+    coefs = np.mean([c.estimator.coef_ for c in words.calibrated_classifiers_], axis=0)
     vocabulary = vectorizer.parts[1].vocabulary_
     word_weights = {
-        label: {term: float(weights[row, col]) for term, col in vocabulary.items() if " " not in term and weights[row, col] > 0}
+        label: {term: float(coefs[row, col]) for term, col in vocabulary.items() if " " not in term and coefs[row, col] > 0}
         for row, label in enumerate(words.classes_)
     }
-    return TrainedModel(
+    threshold = _threshold(oof, frustrated)
+    model = TrainedModel(
         vectorizer, [LinearHead.from_calibrated(m) for m in label_models], [LinearHead.from_calibrated(m) for m in frustrated_models],
-        _threshold(oof, frustrated), word_weights, list(words.classes_), digest, temperature,
+        threshold, word_weights, list(words.classes_), digest, temperature,
     )  # fmt: skip
+    return model, OutOfFold([str(c) for c in classes[oof_labels.argmax(axis=1)]], [bool(p >= threshold) for p in oof])

@@ -14,7 +14,7 @@ from copilot.ledger.daily import record_day
 from copilot.policy.model import Policy
 from copilot.policy.pauses import lift_pause
 from copilot.routing.alerts import compose_alert, create_alert
-from copilot.routing.apply import close_with_pauses, mark_stale, open_task
+from copilot.routing.apply import close_with_pauses, mark_stale, open_task, settle_plan_of
 from copilot.routing.state import dispute_owner, load_customer, load_message
 from copilot.store import Store, loads
 
@@ -80,7 +80,8 @@ def promise_kept(store: Store, promise: dict) -> bool:
         currency=promise["currency"],
     )
     if amount is not None:
-        return received >= amount
+        # An instalment is kept once payments cover it on top of the plan's earlier instalments.
+        return received >= amount + Decimal(promise.get("plan_amount_before") or "0")
     return not invoices and received > 0
 
 
@@ -89,6 +90,7 @@ def _mark_promise(store: Store, promise: dict, status: str, reason: str) -> None
     close_with_pauses(
         store, "promises", "promise", promise["id"], change, ACTOR, f"promise #{promise['id']} {status}: {reason}"
     )
+    settle_plan_of(store, promise["id"], ACTOR, f"instalment {promise.get('instalment')} {status}: {reason}")
 
 
 def on_payments(store: Store, invoice_numbers: set[str] | list[str], policy: Policy, as_of: date) -> TickReport:

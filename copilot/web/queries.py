@@ -281,8 +281,10 @@ def disputes_list(store: Store, now: datetime, status: str = "open", scope: Acco
 
 def promises_list(store: Store, as_of: date, status: str = "open", scope: AccountScope = EVERYONE) -> list[dict]:
     in_scope, args = scope.where("p.customer_id")
-    cursor = store.db.execute(f"""select p.*, c.name as customer_name, c.account_owner_email as owner from promises p
-        left join customers c on c.id = p.customer_id where (? = 'all' or p.status = ?) and {in_scope}
+    cursor = store.db.execute(f"""select p.*, c.name as customer_name, c.account_owner_email as owner,
+        pl.instalments as plan_size, pl.status as plan_status from promises p
+        left join customers c on c.id = p.customer_id left join payment_plans pl on pl.id = p.plan_id
+        where (? = 'all' or p.status = ?) and {in_scope}
         order by p.status = 'open' desc, p.promised_date""", [status, status, *args])  # fmt: skip
     names = [x[0] for x in cursor.description]
     rows = [dict(zip(names, r)) for r in cursor.fetchall()]

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from copilot.classify.registry import corrections_waiting
 from copilot.labels import LABEL_ACTIONS, LABELS
 from copilot.mail import quarantine as quarantine_service
 from copilot.web import context, queries, services
@@ -21,6 +22,7 @@ def _tab_counts(store: StoreDep) -> dict:
         "unmatched": store.db.execute("select count(*) from messages where direction = 'inbound' and "
                                       "(status = 'unmatched' or customer_id is null)").fetchone()[0],
         "quarantine": store.db.execute("select count(*) from quarantine where status = 'open'").fetchone()[0],
+        "corrections_waiting": corrections_waiting(store),
     }  # fmt: skip
 
 
@@ -53,6 +55,20 @@ def dismiss_quarantined(request: Request, entry_id: int, user: Collector, store:
     quarantine_service.dismiss(store, entry_id, user.actor, reason)
     flash(request, f"Quarantined message #{entry_id} dismissed.")
     return redirect("/inbox/quarantine")
+
+
+@router.post("/inbox/retrain")
+def retrain_now(request: Request, user: Collector, store: StoreDep, settings: SettingsDep) -> Response:
+    """Train the local model on this database's corrections now; it becomes active if it passes the test-split check."""
+    from copilot.classify.retrain import retrain
+
+    outcome = retrain(store, settings, actor=user.actor)
+    if outcome.activated:
+        flash(request, f"Model {outcome.model.name} trained on {outcome.counts.get('corrections', 0)} correction(s) "
+                       "and now classifies new replies.")  # fmt: skip
+    else:
+        flash(request, f"Model {outcome.model.name} was trained but not made active: {outcome.reason}.", "error")
+    return redirect("/inbox")
 
 
 @router.get("/messages/{message_id}", name="message")
