@@ -8,9 +8,11 @@ Nothing else in the product reads the environment.
 
 import os
 from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
@@ -102,6 +104,50 @@ class WebSettings(BaseModel):
     secret_key: SecretStr | None = None
     base_url: str = "http://127.0.0.1:8000"
     secure_cookies: bool = False
+    timezone: str = "UTC"  # the team's time zone: every time on a screen is shown in it, with its name
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a time zone name such as 'Europe/London' or 'UTC'") from None
+        return value
+
+
+class ReportingSettings(BaseModel):
+    """One currency for totals and sorting across currencies; amounts are still shown in their own currency."""
+
+    currency: str = "USD"
+    rates: dict[str, Decimal] = {}  # units of the reporting currency for one unit of each other currency
+    rates_date: date | None = None  # the day the rates were taken, shown beside every converted figure
+
+    @field_validator("currency")
+    @classmethod
+    def _iso_code(cls, value: str) -> str:
+        if len(value) != 3 or not value.isalpha():
+            raise ValueError(f"{value!r} is not a three-letter currency code")
+        return value.upper()
+
+    @field_validator("rates")
+    @classmethod
+    def _positive_rates(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        out = {}
+        for code, rate in value.items():
+            if len(code) != 3 or not code.isalpha():
+                raise ValueError(f"{code!r} is not a three-letter currency code")
+            if rate <= 0:
+                raise ValueError(f"the rate for {code.upper()} must be above zero")
+            out[code.upper()] = rate
+        return out
+
+    def rate(self, currency: str | None) -> Decimal | None:
+        """Units of the reporting currency per unit of `currency`; None when no rate is set."""
+        if not currency:
+            return None
+        code = currency.upper()
+        return Decimal(1) if code == self.currency else self.rates.get(code)
 
 
 class AlertSettings(BaseModel):
@@ -155,6 +201,7 @@ class Settings(BaseSettings):
     web: WebSettings = WebSettings()
     alerts: AlertSettings = AlertSettings()
     drafting: DraftingSettings = DraftingSettings()
+    reporting: ReportingSettings = ReportingSettings()
 
     @field_validator("policy_path")
     @classmethod

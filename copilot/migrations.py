@@ -468,3 +468,23 @@ def m131_intake_match_indexes(db: sqlite_utils.Database) -> None:
     # an index on the expression itself each lookup scans the whole ledger.
     db.execute("create index if not exists idx_invoices_upper_number on invoices (upper(number))")
     db.execute("create index if not exists idx_contacts_lower_email on contacts (lower(email))")
+
+
+@migration
+def m_workspace_a_worklist(db: sqlite_utils.Database) -> None:
+    # Why a draft was planned, in words, and what it asks for, summed when it is planned: the worklist sorts
+    # and pages on these columns instead of re-adding every open invoice on each request.
+    db["drafts"].add_column("reason", str)
+    db["drafts"].add_column("open_amount", str)  # exact total when every invoice shares a currency
+    db["drafts"].add_column("open_currency", str)  # NULL when the invoices mix currencies
+    db["drafts"].add_column("open_totals_json", str)  # {"EUR": "123.00", ...}
+    db["drafts"].add_column("oldest_due", str)
+    db["drafts"].create_index(["status", "oldest_due"])
+    db["drafts"].create_index(["customer_id", "status", "sent_at"])
+    from copilot.drafting.summary import refresh_summaries  # the planner's own code, run once on every stored draft
+
+    refresh_summaries(db, None, every_status=True)
+    # Search by purchase order, the task queue by due date, and the inbox newest-first by the reply's Date header.
+    db.execute("create index if not exists idx_invoices_upper_po on invoices (upper(po_number))")
+    db["tasks"].create_index(["status", "due_date"])
+    db["messages"].create_index(["direction", "sent_at"])

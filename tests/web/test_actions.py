@@ -117,7 +117,7 @@ def test_correcting_a_label_re_routes_the_reply(collector: TestClient, web_setti
     assert current["label"] == "dispute" and current["source"] == "human" and current["created_by"] == "user:casey"
     assert len(disputes) == 1 and [p["invoice_number"] for p in pauses] == ["INV-2026-0359"]
     page = collector.get(f"/messages/{message}").text
-    assert "dunning pause on INV-2026-0359 (dispute, until lifted)" in page
+    assert "reminders paused on INV-2026-0359 (dispute, until lifted)" in page
     # Correcting it back reverses the dispute and lifts the pause.
     _post(collector, f"/messages/{message}/label", {"label": "acknowledgement"}, page="/inbox")
     with open_store(web_settings) as store:

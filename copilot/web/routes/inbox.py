@@ -26,8 +26,8 @@ def _tab_counts(store: StoreDep) -> dict:
 
 @router.get("/inbox", name="inbox")
 def triage(request: Request, user: Collector, store: StoreDep, label: str = "", review: bool = False,
-           frustrated: bool = False) -> Response:  # fmt: skip
-    data = queries.inbox(store, label=label if label in LABELS else None, review=review, frustrated=frustrated)
+           frustrated: bool = False, page: int = 1) -> Response:  # fmt: skip
+    data = queries.inbox(store, label=label if label in LABELS else None, review=review, frustrated=frustrated, page=page)
     return render(request, "inbox.html", {**data, "labels": LABELS, "label_actions": {k.value: v for k, v in LABEL_ACTIONS.items()},
                                           "filters": {"label": label, "review": review, "frustrated": frustrated},
                                           "tabs": _tab_counts(store), "tab": "triaged"})  # fmt: skip
