@@ -20,6 +20,9 @@ DEMO_SETTINGS: dict = {
     "smtp": {"from_address": "ar@ourco.example", "from_name": "Our Co Accounts Receivable"},
     "drafting": {"company_name": "Our Co", "collector_name": "Sam Rivera", "senior_name": "Alex Kim",
                  "senior_title": "Head of Accounts Receivable"},
+    # Sample rates for totals and sorting across the ledger's four currencies, and the team's time zone.
+    "reporting": {"currency": "USD", "rates": {"EUR": "1.08", "GBP": "1.27", "CAD": "0.73"}, "rates_date": "2026-11-13"},
+    "web": {"timezone": "Europe/London"},
 }  # fmt: skip
 
 

@@ -123,7 +123,7 @@ def due_touch(
         elif cadence.pre_due_touch(days, last, segment, risky, policy) is not None:
             pre_due.append(inv)
     if reached and step is not None:
-        return Touch("reminder", tier, overdue, f"cadence step: day {step[0]} past due on {step[1]} (Tier {tier})")
+        return Touch("reminder", tier, overdue, f"cadence step: {step[1]} reached day {step[0]} past due (Tier {tier} reminder)")
     if pre_due:
         first = min(pre_due, key=lambda i: i["due_date"])
         return Touch("pre_due", 0, pre_due, f"courtesy note: {first['number']} falls due on {_day(first['due_date'])}")
