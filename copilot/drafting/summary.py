@@ -1,4 +1,5 @@
-"""What each draft asks for, summed once: the open amount per currency and the oldest due date.
+"""What each draft asks for, summed once: the open amount per currency, the oldest due date, and whether
+the customer is marked risky.
 
 The planner stores these on the draft when it plans it, so the worklist can sort and page
 thousands of drafts without re-adding their invoices on every request. The worklist shows
@@ -41,6 +42,7 @@ def refresh_summaries(db: sqlite_utils.Database, draft_ids: list[int] | None = N
         per = {cur: str((Decimal(cents) / 100).quantize(CENT)) for cur, cents in sorted(totals.get(draft_id, {}).items())}
         single = next(iter(per.items())) if len(per) == 1 else (None, None)
         rows.append((single[1], single[0], dumps(per), oldest.get(draft_id), draft_id))
-    db.conn.executemany("update drafts set open_amount = ?, open_currency = ?, open_totals_json = ?, oldest_due = ? "
+    db.conn.executemany("update drafts set open_amount = ?, open_currency = ?, open_totals_json = ?, oldest_due = ?, "
+                        "risky = coalesce((select risky from customers c where c.id = drafts.customer_id), 0) "
                         "where id = ?", rows)  # fmt: skip
     return len(rows)

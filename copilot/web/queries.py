@@ -78,12 +78,15 @@ def worklist(store: Store, as_of: date, reporting: ReportingSettings | None = No
     owners = [r[0] for r in store.db.execute("select distinct account_owner_email from customers "
                                              "where account_owner_email is not null order by 1")]  # fmt: skip
     where, args = [f"d.status in ({waiting})"], list(WAITING)
+    join = ""
     if tier is not None:
         where.append("d.tier = ?")
         args.append(tier)
     if segment:
-        where.append("coalesce(d.segment, c.segment) = ?")
+        where.append("d.segment = ?")
         args.append(segment)
+    if owner:
+        join = "join customers c on c.id = d.customer_id"
     if owner:
         where.append("c.account_owner_email = ?")
         args.append(owner)
@@ -92,23 +95,30 @@ def worklist(store: Store, as_of: date, reporting: ReportingSettings | None = No
     rep = (f"coalesce(cast(d.open_amount as real) * {single}, (select sum(cast(j.value as real) * {mixed}) "
            f"from json_each(d.open_totals_json) j))")  # fmt: skip
     order = {
-        "amount": "reporting_amount desc nulls last, oldest_due nulls last, id",
-        "overdue": "oldest_due nulls last, reporting_amount desc nulls last, id",
-        "priority": "tier desc, seg_rank, risky desc, reporting_amount desc nulls last, id",
-    }[sort]
-    base = f"""select d.id, d.customer_id, c.name as customer_name, coalesce(d.segment, c.segment) as segment,
-               coalesce(c.risky, 0) as risky, c.account_owner_email as owner, d.tier, d.kind, d.reason, d.subject,
-               d.contact_email, d.status, d.generator, d.auto_send, d.guardrail_flags_json, d.plan_date, d.last_error,
-               d.oldest_due, d.invoice_numbers_json, {rep} as reporting_amount,
-               case coalesce(d.segment, c.segment) when 'strategic' then 0 when 'mid-market' then 1
-                    when 'long-tail' then 2 else 3 end as seg_rank
-        from drafts d join customers c on c.id = d.customer_id where {' and '.join(where)}"""
-    matching = store.db.execute(f"select count(*) from drafts d join customers c on c.id = d.customer_id "
-                                f"where {' and '.join(where)}", args).fetchone()[0]  # fmt: skip
+        "amount": "rep desc nulls last, d.oldest_due nulls last, d.id",
+        "overdue": "d.oldest_due nulls last, rep desc nulls last, d.id",
+        "priority": "d.tier desc, case d.segment when 'strategic' then 0 when 'mid-market' then 1 when 'long-tail' then 2 "
+                    "else 3 end, d.risky desc, rep desc nulls last, d.id",
+    }[sort]  # fmt: skip
+    filters = " and ".join(where)
+    matching = store.db.execute(f"select count(*) from drafts d {join} where {filters}", args).fetchone()[0]
     pages = max(1, -(-matching // per_page))
     page = min(max(1, page), pages)
-    rows = _dicts(store.db.execute(f"select * from ({base}) order by {order} limit ? offset ?",
-                                   [*single_args, *mixed_args, *args, per_page, (page - 1) * per_page]))  # fmt: skip
+    # First the page's ids in order, from the narrow worklist index alone; then those rows in full.
+    keys = store.db.execute(f"select d.id, {rep} as rep from drafts d {join} where {filters} order by {order} limit ? offset ?",
+                            [*single_args, *mixed_args, *args, per_page, (page - 1) * per_page]).fetchall()  # fmt: skip
+    position = {draft_id: n for n, (draft_id, _) in enumerate(keys)}
+    marks = ",".join("?" * len(keys))
+    rows = _dicts(store.db.execute(f"""
+        select d.id, d.customer_id, c.name as customer_name, coalesce(d.segment, c.segment) as segment,
+               coalesce(d.risky, c.risky, 0) as risky, c.account_owner_email as owner, d.tier, d.kind, d.reason, d.subject,
+               d.contact_email, d.status, d.generator, d.auto_send, d.guardrail_flags_json, d.plan_date, d.last_error,
+               d.oldest_due, d.invoice_numbers_json
+        from drafts d join customers c on c.id = d.customer_id where d.id in ({marks})""", [k[0] for k in keys]))  # fmt: skip
+    rows.sort(key=lambda r: position[r["id"]])
+    amounts = dict(keys)
+    for row in rows:
+        row["reporting_amount"] = amounts[row["id"]]
     _decorate(store, rows, as_of, reporting)
     return {"rows": rows, "matching": matching, "counts": counts, "owners": owners, "sort": sort, "page": page,
             "pages": pages, "reporting": reporting}  # fmt: skip
