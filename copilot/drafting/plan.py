@@ -36,6 +36,7 @@ from copilot.policy.model import Policy
 from copilot.policy.pauses import is_paused
 from copilot.routing.scheduler import tick
 from copilot.store import Store, dumps, loads
+from copilot.wording import words
 
 ACTOR = "planner"
 KIND_ORDER: tuple[str, ...] = ("request_reply", "broken_promise", "reminder", "pre_due")
@@ -188,7 +189,7 @@ def _decide(led: Snapshot, customer: dict, as_of: date, policy: Policy) -> _Cand
         contact = known[0] if known else {"email": request["from_addr"], "name": None}
         wanted = set(loads(request["invoice_numbers_json"], []))
         chosen = [i for i in invoices if i["number"] in wanted] or invoices
-        asked = (request["request_kind"] or "other").replace("_", " ")
+        asked = words(request["request_kind"]) if request["request_kind"] not in (None, "other") else "a question"
         why = f"request to answer: {asked} asked on {_day(day_of(request['sent_at']))}"
         return _Candidate(customer, Touch("request_reply", overdue_tier(chosen, as_of, policy), chosen, why), contact,
                           request=RequestFact(kind=request["request_kind"], subject=request["subject"],

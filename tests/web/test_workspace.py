@@ -52,7 +52,7 @@ def test_each_row_says_why_it_is_here_with_last_reply_touch_and_state(fx_collect
     row = page.split(f'id="draft-row-{ids["draft"]}"')[1].split("</tr>")[0]  # Ironbark (C-1005)
     assert 'href="/customers/C-1005"' in row and "Lucy Brennan" in row and "lucy.brennan@" not in row
     assert "acknowledgement" in row and 'href="/messages/' in row  # the last reply, by its label in words
-    assert "waiting for review" in row and "reminder</td>" not in row  # the state, not the kind
+    assert "to review" in row and "reminder</td>" not in row  # the state, not the kind
 
 
 def test_flags_show_dispute_frustration_bounce_and_review(fx_collector: TestClient, ids: dict):
