@@ -301,3 +301,16 @@ def test_the_migration_summarises_drafts_already_stored(tmp_path):
     assert (first["open_amount"], first["open_currency"], first["oldest_due"]) == ("10.00", "EUR", "2026-10-01")
     assert second["open_currency"] is None and second["oldest_due"] == "2026-09-01"
     assert second["open_totals_json"] == '{"EUR": "10.00", "USD": "5.50"}'
+
+
+def test_a_payment_import_updates_what_waiting_drafts_sort_on(web_settings: Settings, ids: dict, tmp_path):
+    from copilot.ledger.importer import import_payments
+
+    with open_store(web_settings) as store:
+        before = Decimal(store.db["drafts"].get(ids["draft"])["open_amount"])
+        csv = tmp_path / "payments.csv"
+        csv.write_text("payment_id,invoice_number,customer_id,amount,currency,paid_on,method,reference\n"
+                       "P-T1,INV-2026-0316,C-1005,100.00,GBP,2026-11-16,wire,ref\n")  # fmt: skip
+        import_payments(store, csv)
+        after = Decimal(store.db["drafts"].get(ids["draft"])["open_amount"])
+    assert after == before - Decimal("100.00")
