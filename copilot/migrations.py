@@ -492,5 +492,8 @@ def m_workspace_a_worklist(db: sqlite_utils.Database) -> None:
     db.execute("create index if not exists idx_invoices_upper_po on invoices (upper(po_number))")
     db["tasks"].create_index(["status", "due_date"])
     db["customers"].create_index(["account_owner_email"])
-    db["messages"].create_index(["direction", "sent_at", "customer_id", "status"])  # covers the inbox count too
-    db["messages"].create_index(["customer_id", "direction", "sent_at"])  # each row's last reply and last touch
+    # Date headers carry their sender's offset, so they are ordered by their UTC instant, datetime(sent_at).
+    db.execute("create index if not exists idx_messages_inbox on messages "
+               "(direction, datetime(sent_at), customer_id, status)")  # also covers the inbox count
+    db.execute("create index if not exists idx_messages_customer_latest on messages "
+               "(customer_id, direction, datetime(sent_at))")  # each worklist row's last reply and last touch

@@ -181,7 +181,7 @@ def customer_signals(store: Store, customer_ids: list[str], as_of: date) -> dict
                    substr(coalesce(nullif(m.text_reply, ''), m.text_full, ''), 1, 140) as excerpt,
                    k.label, k.frustrated from messages m
                    left join classifications k on k.message_id = m.id and k.is_current = 1
-                   where m.customer_id = ? and m.direction = 'inbound' order by m.sent_at desc, m.id desc limit 1""",
+                   where m.customer_id = ? and m.direction = 'inbound' order by datetime(m.sent_at) desc, m.id desc limit 1""",
                            [cid]).fetchone()  # fmt: skip
         if reply:
             out[cid]["last_reply"] = dict(zip(("id", "subject", "sent_at", "received_at", "excerpt", "label", "frustrated"),
@@ -189,7 +189,7 @@ def customer_signals(store: Store, customer_ids: list[str], as_of: date) -> dict
         sent = db.execute("select id, sent_at, kind, tier from drafts where customer_id = ? and status = 'sent' "
                           "order by sent_at desc limit 1", [cid]).fetchone()  # fmt: skip
         outbound = db.execute("select id, sent_at, subject from messages where customer_id = ? and direction = 'outbound' "
-                              "order by sent_at desc limit 1", [cid]).fetchone()  # fmt: skip
+                              "order by datetime(sent_at) desc limit 1", [cid]).fetchone()  # fmt: skip
         touch = None
         if sent:
             touch = {"at": sent[1], "what": f"{KIND_REASONS.get(sent[2], sent[2])}, Tier {sent[3]}", "draft_id": sent[0]}
@@ -293,7 +293,7 @@ def inbox(store: Store, *, label: str | None = None, review: bool = False, frust
         from messages m {join}
         left join customers c on c.id = m.customer_id
         where {' and '.join(where)}
-        order by m.sent_at desc, m.id desc limit ? offset ?
+        order by datetime(m.sent_at) desc, m.id desc limit ? offset ?
     """
     rows = _dicts(store.db.execute(sql, [*args, limit, (page - 1) * limit]))
     actions = message_actions(store, [r["id"] for r in rows])

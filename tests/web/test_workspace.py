@@ -314,3 +314,17 @@ def test_a_payment_import_updates_what_waiting_drafts_sort_on(web_settings: Sett
         import_payments(store, csv)
         after = Decimal(store.db["drafts"].get(ids["draft"])["open_amount"])
     assert after == before - Decimal("100.00")
+
+
+def test_inbox_orders_replies_by_the_instant_they_were_sent_whatever_their_offset(fx_collector: TestClient,
+                                                                                 web_settings: Settings):  # fmt: skip
+    with open_store(web_settings) as store, store.transaction():
+        first, second = [r["id"] for r in store.db.query(
+            "select id from messages where direction = 'inbound' and customer_id is not null order by id limit 2")]  # fmt: skip
+        # 14:26 in New York is 19:26 UTC: later than 18:00 UTC, though it sorts first as text.
+        store.db["messages"].update(first, {"sent_at": "2026-11-16T14:26:00-05:00"})
+        store.db["messages"].update(second, {"sent_at": "2026-11-16T18:00:00+00:00"})
+        store.audit("test", "message", first, "edited")
+    page = fx_collector.get("/inbox").text
+    assert page.index(f'id="reply-{first}"') < page.index(f'id="reply-{second}"')
+    assert "16 Nov 2026, 19:26 GMT" in page
