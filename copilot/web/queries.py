@@ -68,8 +68,9 @@ def worklist(store: Store, as_of: date, reporting: ReportingSettings | None = No
     sort = sort if sort in SORTS else "amount"
     waiting = ",".join("?" * len(WAITING))
     counts: dict = {"total": 0, "tier": defaultdict(int), "segment": defaultdict(int), "status": defaultdict(int)}
-    for t, seg, status, n in store.db.execute(
-            f"select tier, segment, status, count(*) from drafts where status in ({waiting}) group by 1, 2, 3", WAITING):  # fmt: skip
+    groups = store.db.execute(f"select status, tier, segment, count(*) from drafts where status in ({waiting}) "
+                              "group by status, tier, segment", WAITING).fetchall()  # in the worklist index's order  # fmt: skip
+    for status, t, seg, n in groups:
         counts["total"] += n
         counts["tier"][t] += n
         counts["segment"][seg] += n
@@ -101,7 +102,10 @@ def worklist(store: Store, as_of: date, reporting: ReportingSettings | None = No
                     "else 3 end, d.risky desc, rep desc nulls last, d.id",
     }[sort]  # fmt: skip
     filters = " and ".join(where)
-    matching = store.db.execute(f"select count(*) from drafts d {join} where {filters}", args).fetchone()[0]
+    if owner:
+        matching = store.db.execute(f"select count(*) from drafts d {join} where {filters}", args).fetchone()[0]
+    else:  # the counts above already hold it
+        matching = sum(n for _, t, seg, n in groups if (tier is None or t == tier) and (not segment or seg == segment))
     pages = max(1, -(-matching // per_page))
     page = min(max(1, page), pages)
     # First the page's ids in order, from the narrow worklist index alone; then those rows in full.
