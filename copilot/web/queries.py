@@ -17,6 +17,9 @@ from copilot.web.templating import day, money, words
 
 SEGMENT_RANK = {"strategic": 0, "mid-market": 1, "long-tail": 2}
 PAGE = 100
+# Screens whose rows carry the most (reasons, replies, flags; a relabel form per reply) show fewer per page:
+# rendering, not the query, is then most of a page's cost.
+WORK_PAGE = 50
 
 
 def priority_key(row: dict) -> tuple:
@@ -58,7 +61,7 @@ def stale_condition(store: Store) -> str:
 
 def worklist(store: Store, as_of: date, reporting: ReportingSettings | None = None, *, tier: int | None = None,
              segment: str | None = None, owner: str | None = None, sort: str = "amount", page: int = 1,
-             per_page: int = PAGE) -> dict:  # fmt: skip
+             per_page: int = WORK_PAGE) -> dict:  # fmt: skip
     """Drafts waiting for a person (and failed sends to retry), one page in the chosen order, with counts.
 
     The order comes from the totals the planner stored on each draft, so a page costs what it shows;
@@ -272,7 +275,7 @@ INBOX_STATUSES = ("pending", "classified", "routed", "needs_review")
 
 
 def inbox(store: Store, *, label: str | None = None, review: bool = False, frustrated: bool = False,
-          limit: int = PAGE, page: int = 1) -> dict:  # fmt: skip
+          limit: int = WORK_PAGE, page: int = 1) -> dict:  # fmt: skip
     """Triaged replies, newest first by the customer's Date header, one page, each with its current
     classification and the actions routing took."""
     where = ["m.direction = 'inbound'", "m.customer_id is not null", f"m.status in ({','.join('?' * len(INBOX_STATUSES))})"]

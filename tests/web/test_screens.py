@@ -56,7 +56,7 @@ def test_inbox_shows_label_confidence_frustration_invoices_and_actions(collector
     page = collector.get("/inbox").text
     card = page[page.index(f'id="reply-{ids["angry_dispute"]}"'):]
     card = card[: card.index("</li>\n  <li") if "</li>\n  <li" in card else len(card)]
-    assert "dispute" in card and "0.90" in card and "frustrated" in card
+    assert "dispute" in card and "confidence 90%" in card and "frustrated" in card
     assert "INV-2026-0371" in card and "INV-2026-0373" in card
     assert "dispute #" in card and "reminders paused on INV-2026-0371" in card and "alert: frustration" in card
     assert 'name="label" value="promise_to_pay"' in card and 'value="dispute" class="chip label-dispute" aria-pressed="true" disabled' in card

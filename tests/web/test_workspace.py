@@ -328,3 +328,11 @@ def test_inbox_orders_replies_by_the_instant_they_were_sent_whatever_their_offse
     page = fx_collector.get("/inbox").text
     assert page.index(f'id="reply-{first}"') < page.index(f'id="reply-{second}"')
     assert "16 Nov 2026, 19:26 GMT" in page
+
+
+def test_the_inbox_pages(fx_collector: TestClient, web_settings: Settings):
+    with open_store(web_settings) as store:
+        first, second = queries.inbox(store, limit=5), queries.inbox(store, limit=5, page=2)
+    assert first["pages"] == -(-first["total"] // 5) > 1 and len(first["rows"]) == 5
+    assert not {r["id"] for r in first["rows"]} & {r["id"] for r in second["rows"]}
+    assert fx_collector.get("/inbox?page=2").status_code == 200
