@@ -159,6 +159,8 @@ def _decorate(store: Store, rows: list[dict], as_of: date, reporting: ReportingS
         r["reason_text"] = r["reason"] or KIND_REASONS.get(r["kind"], (r["kind"] or "").replace("_", " "))
         r["bulk_ok"] = r["status"] == "draft" and r["tier"] == 1 and not r["flags"]
         r.update(facts.get(r["customer_id"], {}))
+        # Routine means no customer risk either: a dispute, frustration or bounce needs a person's eye.
+        r["bulk_ok"] = r["bulk_ok"] and not any(f["tone"] == "bad" for f in r["risk"])
         r["converted"] = converted(per, reporting)
 
 
