@@ -576,3 +576,32 @@ def m_triage_train_payment_plans(db: sqlite_utils.Database) -> None:
     db["promises"].add_column("plan_id", int)
     db["promises"].add_column("instalment", int)
     db["promises"].add_column("plan_amount_before", str)  # what earlier instalments of the plan add up to
+
+
+@migration
+def m_workspace_a_worklist(db: sqlite_utils.Database) -> None:
+    # Why a draft was planned, in words, and what it asks for, summed when it is planned: the worklist sorts
+    # and pages on these columns instead of re-adding every open invoice on each request.
+    db["drafts"].add_column("reason", str)
+    db["drafts"].add_column("open_amount", str)  # exact total when every invoice shares a currency
+    db["drafts"].add_column("open_currency", str)  # NULL when the invoices mix currencies
+    db["drafts"].add_column("open_totals_json", str)  # {"EUR": "123.00", ...}
+    db["drafts"].add_column("oldest_due", str)
+    db["drafts"].add_column("risky", int)  # the customer's flag when planned: the priority order needs no join
+    # Covers the worklist's counts and its sort keys, so ordering thousands of drafts reads this narrow
+    # index and not the drafts' bodies; only the rows on the page are then read in full.
+    db["drafts"].create_index(["status", "tier", "segment", "risky", "oldest_due", "open_currency", "open_amount",
+                               "customer_id", "open_totals_json"], index_name="idx_drafts_worklist")  # fmt: skip
+    db["drafts"].create_index(["customer_id", "status", "sent_at"])
+    from copilot.drafting.summary import refresh_summaries  # the planner's own code, run once on every stored draft
+
+    refresh_summaries(db, None, every_status=True)
+    # Search by purchase order, the task queue by due date, and the inbox newest-first by the reply's Date header.
+    db.execute("create index if not exists idx_invoices_upper_po on invoices (upper(po_number))")
+    db["tasks"].create_index(["status", "due_date"])
+    db["customers"].create_index(["account_owner_email"])
+    # Date headers carry their sender's offset, so they are ordered by their UTC instant, datetime(sent_at).
+    db.execute("create index if not exists idx_messages_inbox on messages "
+               "(direction, datetime(sent_at), customer_id, status)")  # also covers the inbox count
+    db.execute("create index if not exists idx_messages_customer_latest on messages "
+               "(customer_id, direction, datetime(sent_at))")  # each worklist row's last reply and last touch

@@ -33,11 +33,13 @@ from copilot.drafting.facts import PromiseFact, RequestFact, build_facts
 from copilot.drafting.language import thread_language
 from copilot.drafting.review import OPEN_STATUSES, expire_drafts
 from copilot.drafting.snapshot import Snapshot, day_of, read_snapshot
+from copilot.drafting.summary import refresh_summaries
 from copilot.policy import cadence
 from copilot.policy.model import Policy
 from copilot.policy.pauses import is_paused
 from copilot.routing.scheduler import tick
 from copilot.store import Store, dumps, loads
+from copilot.wording import words
 
 ACTOR = "planner"
 KIND_ORDER: tuple[str, ...] = ("request_reply", "broken_promise", "reminder", "pre_due")
@@ -52,6 +54,14 @@ class Touch:
     kind: str
     tier: int
     invoices: list[dict]
+    reason: str = ""  # why the customer is touched today, in words, kept on the draft for the worklist
+
+
+def _day(value: date | str | None) -> str:
+    if value is None:
+        return "?"
+    d = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    return f"{d.day} {d:%b %Y}"
 
 
 @dataclass
@@ -101,6 +111,7 @@ def due_touch(
     pre_due: list[dict] = []
     reached = False
     tier = 0
+    step: tuple[int, str] | None = None  # the furthest scheduled touch day reached, and its invoice
     for inv in invoices:
         if is_paused(pauses, inv["number"]):
             continue
@@ -110,13 +121,18 @@ def due_touch(
         if days >= 1:
             overdue.append(inv)
             tier = max(tier, cadence.tier_for(days, policy))
-            reached = reached or cadence.scheduled_touch(days, last, segment, policy) is not None
+            hit = cadence.scheduled_touch(days, last, segment, policy)
+            if hit is not None:
+                reached = True
+                if step is None or hit > step[0]:
+                    step = (hit, inv["number"])
         elif cadence.pre_due_touch(days, last, segment, risky, policy) is not None:
             pre_due.append(inv)
-    if reached:
-        return Touch("reminder", tier, overdue)
+    if reached and step is not None:
+        return Touch("reminder", tier, overdue, f"cadence step: {step[1]} reached day {step[0]} past due (Tier {tier} reminder)")
     if pre_due:
-        return Touch("pre_due", 0, pre_due)
+        first = min(pre_due, key=lambda i: i["due_date"])
+        return Touch("pre_due", 0, pre_due, f"courtesy note: {first['number']} falls due on {_day(first['due_date'])}")
     return None
 
 
@@ -178,7 +194,9 @@ def _decide(led: Snapshot, customer: dict, as_of: date, policy: Policy) -> _Cand
         contact = known[0] if known else {"email": request["from_addr"], "name": None}
         wanted = set(loads(request["invoice_numbers_json"], []))
         chosen = [i for i in invoices if i["number"] in wanted] or invoices
-        return _Candidate(customer, Touch("request_reply", overdue_tier(chosen, as_of, policy), chosen), contact,
+        asked = words(request["request_kind"]) if request["request_kind"] not in (None, "other") else "a question"
+        why = f"request to answer: {asked} asked on {_day(day_of(request['sent_at']))}"
+        return _Candidate(customer, Touch("request_reply", overdue_tier(chosen, as_of, policy), chosen, why), contact,
                           request=RequestFact(kind=request["request_kind"], subject=request["subject"],
                                               received_on=day_of(request["sent_at"])),
                           reply_to=request)  # fmt: skip
@@ -191,7 +209,9 @@ def _decide(led: Snapshot, customer: dict, as_of: date, policy: Policy) -> _Cand
         own = [p for p in pauses if not (p["source_type"] == "promise" and p["source_id"] == str(promise["id"]))]
         overdue = [i for i in invoices if not is_paused(own, i["number"]) and date.fromisoformat(i["due_date"]) < as_of]
         if overdue:
-            touch = Touch("broken_promise", overdue_tier(overdue, as_of, policy), overdue)
+            money = f"{promise['currency'] or ''} {Decimal(promise['amount']):,.2f} ".lstrip() if promise["amount"] else ""
+            why = f"broken promise: {money}promised by {_day(promise['promised_date'])} was not paid"
+            touch = Touch("broken_promise", overdue_tier(overdue, as_of, policy), overdue, why)
     if touch is None:
         touch = due_touch(invoices, pauses, customer["segment"], bool(customer.get("risky")), last, as_of, policy)
     if touch is None:
@@ -307,6 +327,7 @@ def _draft_row(store: Store, cand: _Candidate, led: Snapshot, as_of: date, polic
         "original_body": text.body,
         "invoice_numbers_json": dumps(facts.invoice_numbers()),
         "facts_json": facts.model_dump_json(),
+        "reason": touch.reason or None,
         "guardrail_flags_json": dumps(text.flags),
         "plan_date": as_of.isoformat(),
         "status": "draft",
@@ -348,3 +369,4 @@ def _insert(store: Store, rows: list[dict], as_of: date, result: PlanResult) -> 
                 result.auto_send.append(pk)
             if loads(row["guardrail_flags_json"]):
                 result.flagged.append(pk)
+        refresh_summaries(store.db, [pk for pk in result.created])

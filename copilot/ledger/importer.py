@@ -13,6 +13,7 @@ from typing import Any
 
 from copilot import clock
 from copilot.drafting.stale import mark_stale
+from copilot.drafting.summary import refresh_summaries
 from copilot.errors import ImportRejected
 from copilot.ledger.credits import confirm_credits
 from copilot.ledger.csv_format import (  # noqa: F401  (the column lists are part of this module's interface)
@@ -94,6 +95,7 @@ def import_invoices(
             _upsert_invoice(store, inv, now, actor, result)
             if progress:
                 progress(1)
+        refresh_summaries(store.db)  # waiting drafts sort on what they ask for; balances just changed
         store.audit(
             actor, "import", digest[:16], "import_invoices",
             reason=f"file {Path(path).name} (sha256 {digest[:12]})", after=result.summary(),
@@ -236,6 +238,7 @@ def import_payments(
             _apply_payment(store, pay, now, actor, result)
             if progress:
                 progress(1)
+        refresh_summaries(store.db)  # waiting drafts sort on what they ask for; balances just changed
         store.audit(
             actor, "import", digest[:16], "import_payments",
             reason=f"file {Path(path).name} (sha256 {digest[:12]})", after=result.summary(),

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -16,7 +16,8 @@ from copilot.policy.model import Policy, load_policy
 from copilot.redact import install as install_log_redaction
 from copilot.redact import redact
 from copilot.redact import register as register_secret
-from copilot.web.deps import Forbidden, LoginRequired
+from copilot.store import Store
+from copilot.web.deps import Forbidden, LoginRequired, User, current_user
 from copilot.web.routes import ROUTERS
 from copilot.web.scope import OutOfScope
 from copilot.web.security import (
@@ -53,13 +54,34 @@ def create_app(settings: Settings, policy: Policy | None = None, *, demo: bool =
     app.add_middleware(SecurityHeaders, hsts=https)
     app.add_middleware(HeadAsGet)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        # Browsers ask for this path whatever the page says; answer with the same icon the pages link to.
+        return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml",
+                            headers={"Cache-Control": "public, max-age=86400"})  # fmt: skip
+
     for router in ROUTERS:
         app.include_router(router)
     _error_pages(app)
     return app
 
 
+def _signed_in_user(request: Request) -> User | None:
+    """The session's user for pages no route answered (a 404), so they still carry the navigation."""
+    if getattr(request.state, "user", None) is not None:
+        return request.state.user
+    if "session" not in request.scope:
+        return None
+    with Store.open(request.app.state.settings.db_path) as store:
+        try:
+            return current_user(request, store)
+        except LoginRequired:
+            return None
+
+
 def _error_page(request: Request, status: int, title: str, detail: str) -> Response:
+    _signed_in_user(request)
     return render(request, "error.html", {"title": title, "detail": detail, "status": status}, status_code=status)
 
 

@@ -23,7 +23,8 @@ from copilot.mail.sender import make_sender
 from copilot.policy.model import Policy
 from copilot.policy.pauses import add_pause, lift_pause
 from copilot.routing import alerts, triage
-from copilot.store import Store
+from copilot.store import Store, loads
+from copilot.web import queries
 from copilot.web.cache import cached_or_stale
 from copilot.web.deps import User
 
@@ -116,6 +117,48 @@ def undo_send(store: Store, draft_id: int, user: User) -> dict:
     return hold.undo_send(store, draft_id, user.actor)
 
 
+def bulk_approve(store: Store, draft_ids: list[int], user: User, policy: Policy, settings: Settings) -> dict:
+    """Approve and send routine drafts in one go. Only Tier 1 drafts still waiting with no guardrail flag qualify;
+    each one is approved (the guardrails checked again on its current text) and sent on its own, and audited
+    as if approved alone, with one more event recording the batch. Returns the ids sent, failed and refused (with why)."""
+    outcome: dict[str, list] = {"sent": [], "failed": [], "refused": []}
+    for draft_id in draft_ids:
+        try:
+            row = drafting.review.get_draft(store, draft_id)
+        except NotFound:
+            outcome["refused"].append((draft_id, "does not exist"))
+            continue
+        why = bulk_refusal(row)
+        risks = queries.customer_signals(store, [row["customer_id"]], clock.today())[row["customer_id"]]["risk"]
+        if why is None and any(r["tone"] == "bad" for r in risks):
+            why = "the customer has " + " and ".join(r["text"] for r in risks if r["tone"] == "bad") + "; review it on its own"
+        if why:
+            outcome["refused"].append((draft_id, why))
+            continue
+        try:
+            result = approve_and_send(store, draft_id, user, policy, settings)
+        except CopilotError as exc:  # a guardrail now fails, or it expired: it stays for a person
+            outcome["refused"].append((draft_id, str(exc)))
+            continue
+        outcome["sent" if result["status"] == "sent" else "failed"].append(draft_id)
+    with store.transaction():
+        store.audit(user.actor, "worklist", "bulk_approve", "bulk_approved",
+                    after={"sent": outcome["sent"], "failed": outcome["failed"],
+                           "refused": [i for i, _ in outcome["refused"]]})  # fmt: skip
+    return outcome
+
+
+def bulk_refusal(row: dict) -> str | None:
+    """Pure: why this draft may not be approved in bulk, or None when it may."""
+    if row["status"] != "draft":
+        return f"is {row['status']}, not waiting"
+    if row["tier"] != 1:
+        return f"is Tier {row['tier']}; only Tier 1 drafts are approved in bulk"
+    if loads(row["guardrail_flags_json"], []):
+        return "has guardrail flags; review it on its own"
+    return None
+
+
 def delivery_unknown(row: dict) -> bool:
     """Was this draft's send interrupted, so that it may or may not have been delivered?"""
     return drafting.review.unknown_delivery(row)
@@ -186,6 +229,15 @@ def resolve_dispute(store: Store, dispute_id: int, resolution: str, user: User) 
 
 def acknowledge_alert(store: Store, alert_id: int, user: User) -> None:
     alerts.acknowledge_alert(store, alert_id, user.actor)
+
+
+def finish_task(store: Store, task_id: int, user: User) -> dict:
+    """Mark any open task done (from the task queue); returns the task as it was."""
+    row = store.db.execute("select id, customer_id, status from tasks where id = ?", [task_id]).fetchone()
+    if row is None:
+        raise NotFound(f"no task with id {task_id}")
+    routing.complete_task(store, task_id, user.actor)
+    return {"id": row[0], "customer_id": row[1]}
 
 
 def complete_task(store: Store, customer_id: str, task_id: int, user: User) -> None:

@@ -1,9 +1,10 @@
 """Jinja2 rendering for the web UI: autoescaped templates, display filters and one-shot flash messages."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 from fastapi import Request
@@ -17,9 +18,22 @@ from copilot.ledger.money import fmt
 from copilot.resources import templates_dir
 from copilot.store import loads
 from copilot.web.security import csrf_token
+from copilot.wording import person, words
+
+
+def model_name(source: Any, model: Any = None) -> str:
+    """Which classifier spoke: 'local-11:661efefd82ef7269' -> 'local model (version 11, build 661efefd)'."""
+    text = str(model or "")
+    if text.startswith("local-"):
+        version, _, digest = text.removeprefix("local-").partition(":")
+        build = f", build {digest[:8]}" if digest else ""
+        return f"local model (version {version}{build})"
+    who = words(source) if source else "model"
+    return f"{who} ({text})" if text else who
 
 
 def money(amount: Any, currency: str | None = None) -> str:
+    """'EUR 57,180.00': always with thousands separators and two decimals."""
     if amount in (None, ""):
         return "–"
     try:
@@ -29,14 +43,60 @@ def money(amount: Any, currency: str | None = None) -> str:
     return fmt(value, currency) if currency else f"{value:,.2f}"
 
 
-def when(value: Any) -> str:
-    """ISO timestamps shortened for tables: '2026-11-16 09:30'."""
-    if not value:
+def number(value: Any) -> str:
+    """A count with thousands separators."""
+    if value in (None, ""):
         return "–"
-    if isinstance(value, (date, datetime)):
-        value = value.isoformat()
-    text = str(value)
-    return text[:16].replace("T", " ") if "T" in text else text[:10]
+    try:
+        return f"{int(value):,}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def team_zone(request: Request | None) -> ZoneInfo:
+    """The team's time zone (setting web.timezone), UTC when there is no request to read it from."""
+    settings = getattr(getattr(getattr(request, "app", None), "state", None), "settings", None)
+    return ZoneInfo(settings.web.timezone if settings is not None else "UTC")
+
+
+def local_time(value: Any, zone: ZoneInfo) -> str:
+    """Pure: '2026-11-16T09:30:00+00:00' -> '16 Nov 2026, 09:30 GMT' in `zone`; a plain date -> '16 Nov 2026'."""
+    if value in (None, ""):
+        return "–"
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        return f"{value.day} {value:%b %Y}"
+    else:
+        text = str(value).strip()
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return text
+        if "T" not in text and " " not in text:
+            return f"{moment.day} {moment:%b %Y}"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)  # the store keeps UTC
+    here = moment.astimezone(zone)
+    return f"{here.day} {here:%b %Y, %H:%M} {here.tzname()}"
+
+
+@jinja2.pass_context
+def when(ctx: jinja2.runtime.Context, value: Any) -> str:
+    """A stored time in the team's time zone, with the zone's name."""
+    return local_time(value, team_zone(ctx.get("request")))
+
+
+def day(value: Any) -> str:
+    """A date as words: '2026-11-16' -> '16 Nov 2026'."""
+    if value in (None, ""):
+        return "–"
+    text = str(value)[:10]
+    try:
+        d = date.fromisoformat(text)
+    except ValueError:
+        return str(value)
+    return f"{d.day} {d:%b %Y}"
 
 
 def json_list(value: str | None) -> list:
@@ -87,7 +147,8 @@ def templates() -> Jinja2Templates:
         lstrip_blocks=True,
         finalize=shown,  # runs before autoescaping, on every printed value
     )
-    env.filters.update(money=money, when=when, json_list=json_list)
+    env.filters.update(money=money, when=when, json_list=json_list, words=words, person=person, model_name=model_name,
+                       number=number, day=day)
     return Jinja2Templates(env=env, context_processors=[_globals])
 
 

@@ -240,6 +240,7 @@ def test_broken_promise_gets_its_own_follow_up_in_the_thread(store, ledger, sett
     assert loads(row["references_json"]) == ["<reminder-1@ourco.example>", "<promise-1@c1.example>"]
     assert "10 November 2026" in row["body"] and "USD 900.00" in row["body"]
     assert loads(row["guardrail_flags_json"]) == []
+    assert row["reason"] == "broken promise: USD 900.00 promised by 10 Nov 2026 was not paid"
 
 
 def test_a_request_is_answered_even_while_its_invoice_is_paused(store, ledger, settings, policy):

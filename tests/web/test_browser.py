@@ -119,7 +119,7 @@ def test_correcting_a_label_shows_the_dispute_pause(browser: Browser, base_url: 
     expect(page.get_by_text(f"Reply {ids['wrong_quantity']} relabelled as dispute and re-routed.")).to_be_visible()
     card = page.locator(f"#reply-{ids['wrong_quantity']}")
     expect(card.locator(".label")).to_have_text("dispute")
-    expect(card.get_by_text("dunning pause on INV-2026-0359 (dispute, until lifted)")).to_be_visible()
+    expect(card.get_by_text("reminders paused on INV-2026-0359 (dispute, until lifted)")).to_be_visible()
     page.goto("/customers/C-1005")
     expect(page.locator("li.active", has_text="INV-2026-0359 — dispute")).to_be_visible()
     shoot(page, artifacts, "customer-desktop")

@@ -44,7 +44,7 @@ def open_page(browser: Browser, url: str) -> tuple[Page, Dialogs]:  # noqa: F811
 
 def draft_links(page: Page) -> list[str]:
     """The worklist's draft links, top to bottom."""
-    return page.locator("table.worklist tbody a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    return page.locator("table.worklist tbody a[href^='/drafts/']").evaluate_all("links => links.map(a => a.getAttribute('href'))")
 
 
 def type_into_body(page: Page, text: str) -> None:
@@ -151,7 +151,7 @@ def test_next_draft_walks_the_filtered_worklist_in_order(browser: Browser, live:
     page, dialogs = open_page(browser, live)
     sign_in(page, "casey")
     page.get_by_label("Segment").select_option("mid-market")
-    page.get_by_role("button", name="Filter").click()
+    page.get_by_role("button", name="Show").click()
     page.wait_for_url("**/worklist?*segment=mid-market*")
     links = draft_links(page)
     assert len(links) >= 3 and all("segment=mid-market" in href for href in links)

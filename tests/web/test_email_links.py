@@ -17,7 +17,7 @@ from copilot import clock
 from copilot.config import load_settings
 from copilot.demo import drafts, mail, users  # noqa: F401  (each registers its demo step)
 from copilot.demo.runner import DEMO_TODAY, run_demo
-from copilot.drafting.facts import KINDS, PromiseFact, RequestFact, build_facts
+from copilot.drafting.facts import KINDS, DisputeFact, PromiseFact, RequestFact, build_facts
 from copilot.drafting.outbox import build_message
 from copilot.drafting.render import TONES, render_draft
 from copilot.policy.model import default_policy
@@ -124,7 +124,9 @@ def _every_kind(store: Store, settings) -> list[tuple[str, object]]:
                                     invoices=invoices, as_of=DEMO_TODAY, policy=default_policy(), settings=settings,
                                     promise=PromiseFact(promised_date=date(2026, 11, 6)) if kind == "broken_promise" else None,
                                     request=RequestFact(kind="invoice_copy", subject="copy please",
-                                                        received_on=date(2026, 11, 12)) if kind == "request_reply" else None)  # fmt: skip
+                                                        received_on=date(2026, 11, 12)) if kind == "request_reply" else None,
+                                    dispute=DisputeFact(outcome="stands", reason="quantity")
+                                    if kind == "dispute_reply" else None)  # fmt: skip
                 out.append((f"{kind} T{tier} {segment}", facts))
     return out
 

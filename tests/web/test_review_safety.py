@@ -11,7 +11,7 @@ from copilot.web.app import create_app
 from tests.web.conftest import csrf_of, open_store, signed_in
 
 NEXT = re.compile(r'href="([^"]+)" rel="next" id="next-draft"')
-ROW = re.compile(r'<a href="/drafts/(\d+)(\?[^"]*)?">')
+ROW = re.compile(r'<a href="/drafts/(\d+)(\?[^"]*)?"[^>]*>')
 
 
 def _post(client: TestClient, path: str, data: dict):

@@ -28,10 +28,10 @@ def filter_query(tier: str = "", segment: str = "", owner: str = "") -> str:
     return f"?{urlencode(kept)}" if kept else ""
 
 
-def _next_url(store: StoreDep, after: int, tier: str, segment: str, owner: str) -> str:
+def _next_url(store: StoreDep, settings: SettingsDep, after: int, tier: str, segment: str, owner: str) -> str:
     """The next draft in the worklist's order and filters; the (filtered) worklist after the last one."""
-    found = queries.next_draft(store, clock.today(), after, tier=int(tier) if tier.isdigit() else None,
-                               segment=segment or None, owner=owner or None)  # fmt: skip
+    found = queries.next_draft(store, after, settings.reporting, tier=int(tier) if tier.isdigit() else None, segment=segment or None,
+                               owner=owner or None)  # fmt: skip
     q = filter_query(tier, segment, owner)
     return f"/drafts/{found}{q}" if found else f"/worklist{q}"
 
@@ -43,7 +43,7 @@ def review(request: Request, draft_id: int, user: Collector, store: StoreDep, po
     scope.require(store, data["customer"]["id"])
     draft = data["draft"]
     return render(request, "draft.html", {
-        **data, "tones": services.TONES, "next_url": _next_url(store, draft_id, tier, segment, owner),
+        **data, "tones": services.TONES, "next_url": _next_url(store, settings, draft_id, tier, segment, owner),
         "delivery_unknown": services.delivery_unknown(draft), "q": filter_query(tier, segment, owner),
         "held_until": held_until(draft), "edited": services.has_saved_edits(draft),
         "send_hold_seconds": settings.web.send_hold_seconds,
@@ -70,22 +70,23 @@ def act(request: Request, draft_id: int, user: Collector, store: StoreDep, polic
         if get_draft(store, draft_id)["status"] == "draft":
             held = services.hold_send(store, draft_id, user, policy, settings, override_reason)
             remember_hold(request, held, filter_query(tier, segment, owner))
-            return redirect(_next_url(store, draft_id, tier, segment, owner))
+            return redirect(_next_url(store, settings, draft_id, tier, segment, owner))
         # A failed send is retried at once: it was approved before, and the button says "Retry send".
         row = services.approve_and_send(store, draft_id, user, policy, settings, override_reason, confirm_not_delivered)
     except CopilotError as exc:
         # The edits are already saved; show why it was not sent on the draft itself.
         flash(request, redact(f"Not sent: {exc}"), "error")
         return redirect(here)
-    return _after_send(request, store, row, tier, segment, owner)
+    return _after_send(request, store, settings, row, tier, segment, owner)
 
 
-def _after_send(request: Request, store: StoreDep, row: dict, tier: str, segment: str, owner: str) -> Response:
+def _after_send(request: Request, store: StoreDep, settings: SettingsDep, row: dict, tier: str, segment: str,
+                owner: str) -> Response:  # fmt: skip
     """Say what became of a send (sent, withdrawn by the send-time check, or failed) and move on."""
     draft_id, here = row["id"], f"/drafts/{row['id']}{filter_query(tier, segment, owner)}"
     if row["status"] == "sent":
         flash(request, f"Draft {draft_id} approved and sent." + (f" {row['note']}" if row.get("note") else ""))
-        return redirect(_next_url(store, draft_id, tier, segment, owner))
+        return redirect(_next_url(store, settings, draft_id, tier, segment, owner))
     if row["status"] == "superseded":
         flash(request, f"Draft {draft_id} was withdrawn, not sent: {row['superseded_reason']}", "error")
         return redirect(here)
@@ -113,16 +114,16 @@ def send_now(request: Request, draft_id: int, user: Collector, store: StoreDep, 
     except CopilotError as exc:
         flash(request, redact(f"Not sent: {exc}"), "error")
         return redirect(f"/drafts/{draft_id}{filter_query(tier, segment, owner)}")
-    return _after_send(request, store, row, tier, segment, owner)
+    return _after_send(request, store, settings, row, tier, segment, owner)
 
 
 @router.post("/{draft_id}/reject")
-def reject(request: Request, draft_id: int, user: Collector, store: StoreDep,
+def reject(request: Request, draft_id: int, user: Collector, store: StoreDep, settings: SettingsDep,
            reason: Annotated[str, Form(max_length=1000)] = "", tier: str = "", segment: str = "",
            owner: str = "") -> Response:  # fmt: skip
     services.reject_draft(store, draft_id, reason, user)
     flash(request, f"Draft {draft_id} rejected.")
-    return redirect(_next_url(store, draft_id, tier, segment, owner))
+    return redirect(_next_url(store, settings, draft_id, tier, segment, owner))
 
 
 @router.post("/{draft_id}/regenerate")

@@ -28,8 +28,9 @@ def _tab_counts(store: StoreDep) -> dict:
 
 @router.get("/inbox", name="inbox")
 def triage(request: Request, user: Collector, store: StoreDep, scope: Scope, label: str = "", review: bool = False,
-           frustrated: bool = False) -> Response:  # fmt: skip
-    data = queries.inbox(store, label=label if label in LABELS else None, review=review, frustrated=frustrated, scope=scope)
+           frustrated: bool = False, page: int = 1) -> Response:  # fmt: skip
+    data = queries.inbox(store, label=label if label in LABELS else None, review=review, frustrated=frustrated, page=page,
+                         scope=scope)  # fmt: skip
     return render(request, "inbox.html", {**data, "labels": LABELS, "label_actions": {k.value: v for k, v in LABEL_ACTIONS.items()},
                                           "filters": {"label": label, "review": review, "frustrated": frustrated},
                                           "tabs": _tab_counts(store), "tab": "triaged"})  # fmt: skip

@@ -15,7 +15,8 @@
       if (index >= 0) rows[index].classList.remove("current");
       index = Math.max(0, Math.min(rows.length - 1, i));
       rows[index].classList.add("current");
-      var link = rows[index].querySelector("a");
+      // The row's main link (the draft) opens on Enter, not the customer or reply links beside it.
+      var link = rows[index].querySelector("a[data-open]") || rows[index].querySelector("a");
       if (link) link.focus();
     }
     return function (key) {

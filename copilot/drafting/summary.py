@@ -1,0 +1,48 @@
+"""What each draft asks for, summed once: the open amount per currency, the oldest due date, and whether
+the customer is marked risky.
+
+The planner stores these on the draft when it plans it, so the worklist can sort and page
+thousands of drafts without re-adding their invoices on every request. The worklist shows
+today's balances for the rows on screen; these columns only order the list.
+"""
+
+from collections import defaultdict
+from decimal import Decimal
+
+import sqlite_utils
+
+from copilot.store import dumps
+
+CENT = Decimal("0.01")
+WAITING = ("draft", "failed", "approved", "sending")
+
+
+def refresh_summaries(db: sqlite_utils.Database, draft_ids: list[int] | None = None, *, every_status: bool = False) -> int:
+    """Recompute the summary columns of these drafts (default: every waiting one); returns how many were written."""
+    if draft_ids is not None:
+        if not draft_ids:
+            return 0
+        where, args = f"d.id in ({','.join('?' * len(draft_ids))})", list(draft_ids)
+    elif every_status:
+        where, args = "1", []
+    else:
+        where, args = f"d.status in ({','.join('?' * len(WAITING))})", list(WAITING)
+    totals: dict[int, dict[str, int]] = defaultdict(dict)
+    oldest: dict[int, str] = {}
+    sql = f"""select d.id, i.currency, sum(cast(round(cast(i.open_balance as real) * 100) as integer)), min(i.due_date)
+              from drafts d, json_each(d.invoice_numbers_json) j join invoices i on i.number = j.value
+              where {where} group by d.id, i.currency"""
+    for draft_id, currency, cents, due in db.execute(sql, args):
+        totals[draft_id][currency] = cents or 0
+        if due and (draft_id not in oldest or due < oldest[draft_id]):
+            oldest[draft_id] = due
+    ids = draft_ids if draft_ids is not None else [r[0] for r in db.execute(f"select d.id from drafts d where {where}", args)]
+    rows = []
+    for draft_id in ids:
+        per = {cur: str((Decimal(cents) / 100).quantize(CENT)) for cur, cents in sorted(totals.get(draft_id, {}).items())}
+        single = next(iter(per.items())) if len(per) == 1 else (None, None)
+        rows.append((single[1], single[0], dumps(per), oldest.get(draft_id), draft_id))
+    db.conn.executemany("update drafts set open_amount = ?, open_currency = ?, open_totals_json = ?, oldest_due = ?, "
+                        "risky = coalesce((select risky from customers c where c.id = drafts.customer_id), 0) "
+                        "where id = ?", rows)  # fmt: skip
+    return len(rows)
