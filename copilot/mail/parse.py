@@ -16,16 +16,12 @@ from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
 from email.policy import EmailPolicy, linesep_splitter
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
-from functools import lru_cache
 
 import html2text
-from mailparser_reply.parser import EmailMessage as ReplyText
 
 from copilot.errors import ParseError
+from copilot.mail.split import split_reply
 
-# Languages whose reply headers ("On … wrote:", "Am … schrieb …:") and signatures are recognised.
-# Each one adds about 0.2 ms per message to the header search, so only those our customers write in.
-REPLY_LANGUAGES = ["en", "de", "fr", "es"]
 MSGID_RE = re.compile(r"<[^<>\s]+>")
 FOLD_RE = re.compile(r"\r?\n(?=[ \t])")
 
@@ -39,7 +35,7 @@ class ParseLimits:
     max_depth: int = 20  # MIME nesting deeper than this is not walked
     max_parts: int = 500
     max_text_chars: int = 200_000  # of the full text kept
-    max_reply_input_chars: int = 50_000  # reply splitting is regex-heavy; feed it a bounded prefix
+    max_reply_input_chars: int = 50_000  # the new text is at the top; splitting needs no more than this
 
 
 class _PlainHeaders(EmailPolicy):
@@ -132,7 +128,7 @@ def parse_message(raw: bytes, limits: ParseLimits | None = None) -> ParsedMessag
         sent_at=_date(header(msg, "Date")),
         headers=_header_map(msg),
         text_full=text_full,
-        text_reply=reply_text(text_full[: limits.max_reply_input_chars]),
+        text_reply=reply_text(text_full[: limits.max_reply_input_chars], " ".join(header(msg, "Subject").split())),
         body_was_html=body_was_html,
         attachments=attachments,
         defects=defects,
@@ -310,31 +306,8 @@ def html_to_text(html: str) -> str:
     return converter.handle(html).strip()
 
 
-def reply_text(text: str) -> str:
+def reply_text(text: str, subject: str = "") -> str:
     """The new text of a reply, without quoted history or signature; the whole text when nothing is split off."""
     if not text.strip():
         return ""
-    parsed = ReplyText(text=text, languages=list(REPLY_LANGUAGES), **_reply_patterns()).read()
-    for reply in parsed.replies:
-        body = reply.body.strip()
-        if body:
-            return body
-    return text.strip()
-
-
-@lru_cache(maxsize=1)
-def _reply_patterns() -> dict:
-    # mail-parser-reply compiles its multi-language patterns per message; compile them once.
-    probe = ReplyText(text="", languages=list(REPLY_LANGUAGES))
-    # Each of these patterns can only match where its lookahead holds (the header alternatives start
-    # at a line start or newline, disclaimers at a sentence start, signatures at a line start or
-    # whitespace), but the regex engine tries every alternative at every character. The leading
-    # lookahead rejects the other positions at once: the same matches and groups on every sample
-    # and labelled reply, in about a third of the time.
-    return {"_header_regex": _anchored(r"(?=^|\n)", probe.HEADER_REGEX),
-            "_disclaimers_regex": _anchored(r"(?=[\n\r.!?]|^)", probe.DISCLAIMERS_REGEX),
-            "_signature_regex": _anchored(r"(?=\s|^)", probe.SIGNATURE_REGEX)}  # fmt: skip
-
-
-def _anchored(lookahead: str, pattern: re.Pattern) -> re.Pattern:
-    return re.compile(lookahead + "(?:" + pattern.pattern + ")", pattern.flags)
+    return split_reply(text, subject)
