@@ -45,6 +45,8 @@ TRIAGE_CHUNK = 200  # replies classified before their results are saved in one t
 def triage_pending(store: Store, classifier: Classifier, router: Router | None = None, actor: str = "triage") -> int:
     """Classify every pending inbound message, mark it classified, then route it; returns how many were classified.
 
+    Unmatched replies not yet classified are classified too, so the unmatched queue shows what each one is,
+    but they keep their status and are not routed: routing waits until a person links them to a customer.
     Replies are read and their results saved a chunk at a time (one query, one transaction per
     chunk); routing follows each chunk's commit, in message order.
     """
@@ -52,7 +54,8 @@ def triage_pending(store: Store, classifier: Classifier, router: Router | None =
     after = 0
     while True:
         cursor = store.conn.execute(
-            "select * from messages where direction = 'inbound' and status = 'pending' and id > ? order by id limit ?",
+            "select * from messages m where direction = 'inbound' and id > ? and (status = 'pending' or (status = 'unmatched' "
+            "and not exists (select 1 from classifications c where c.message_id = m.id and c.is_current = 1))) order by id limit ?",
             [after, TRIAGE_CHUNK],
         )
         names = [d[0] for d in cursor.description]
@@ -70,13 +73,16 @@ def triage_pending(store: Store, classifier: Classifier, router: Router | None =
         with store.transaction():
             for row, result in results:
                 save_classification(store, row["id"], result, actor)
+                if row["status"] != "pending":
+                    continue  # unmatched: labelled for the queue, routed once linked
                 store.conn.execute("update messages set status = 'classified' where id = ?", [row["id"]])
                 store.audit(actor, "message", row["id"], "status", reason=f"classified by {classifier.name}",
                             before={"status": "pending"}, after={"status": "classified"}, customer_id=row["customer_id"])  # fmt: skip
         done += len(results)
         if router is not None:
             for row, _ in results:
-                router(store, row["id"])
+                if row["status"] == "pending":
+                    router(store, row["id"])
 
 
 def link_message_to_customer(store: Store, message_id: int, customer_id: str, actor: str,

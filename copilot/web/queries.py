@@ -140,8 +140,15 @@ def message_actions(store: Store, message_ids: list[int]) -> dict[int, list[str]
 
 
 def unmatched(store: Store, limit: int = PAGE) -> list[dict]:
-    return list(store.db["messages"].rows_where("direction = 'inbound' and (status = 'unmatched' or customer_id is null)",
-                                                order_by="id desc", limit=limit))  # fmt: skip
+    """Replies no rule tied to a customer, with their current label; disputes and frustration first, as they are urgent."""
+    cursor = store.conn.execute(
+        "select m.*, c.label, c.confidence, c.frustrated, "
+        "coalesce(c.label in ('dispute', 'frustration') or c.frustrated = 1, 0) as urgent "
+        "from messages m left join classifications c on c.message_id = m.id and c.is_current = 1 "
+        "where m.direction = 'inbound' and (m.status = 'unmatched' or m.customer_id is null) "
+        "order by urgent desc, m.id desc limit ?", [limit])  # fmt: skip
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
 def quarantined(store: Store, limit: int = PAGE) -> list[dict]:
