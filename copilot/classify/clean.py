@@ -37,11 +37,8 @@ def clean_debris(text: str) -> str:
 
 def body_for_model(text: str) -> str:
     """The new text without greeting words and HTML remnants; a greeting line that carries the message keeps it."""
-    lines = strip_reply(text).split("\n")
-    while lines and not lines[0].strip():
-        lines.pop(0)
+    lines = [line for line in (clean_debris(ln).strip() for ln in strip_reply(text).split("\n")) if line]
     if lines:
         rest = without_greeting(lines[0])
         lines = ([rest] if rest else []) + lines[1:]
-    body = "\n".join(line for line in (clean_debris(ln).strip() for ln in lines) if line).strip()
-    return body or clean_debris(strip_reply(text)).strip() or strip_reply(text)
+    return "\n".join(lines).strip() or clean_debris(strip_reply(text)).strip() or strip_reply(text)

@@ -151,13 +151,14 @@ class TrainingRow:
     text: str
     label: str
     frustrated: bool
+    weight: float = 1.0  # a reply wrapped n ways in noise counts 1/n per wrapping, so its words are not counted n times
 
 
 def load_training_rows(path: Path) -> list[TrainingRow]:
     """The labelled replies of a train split, validated by the evaluation loader."""
     from copilot.evaluation.dataset import load_dataset
 
-    return [TrainingRow(r.subject, r.text, r.label.value, r.frustrated or r.label is Label.FRUSTRATION) for r in load_dataset(path)]
+    return [TrainingRow(r.subject, r.text, r.label.value, r.frustrated or r.label is Label.FRUSTRATION, r.weight) for r in load_dataset(path)]
 
 
 def _folds() -> StratifiedKFold:
@@ -195,15 +196,17 @@ def train(rows: list[TrainingRow], digest: str = "") -> TrainedModel:
     texts = [model_input(r.subject, r.text) for r in rows]
     y = np.array([r.label for r in rows])
     frustrated = np.array([r.frustrated for r in rows])
+    w = np.array([r.weight for r in rows], dtype=np.float64)
+    fit = {"sample_weight": w}
     vectorizer = Features()
     blocks = vectorizer.fit_transform(texts)
-    label_models = [_calibrated().fit(X, y) for X in blocks]
+    label_models = [_calibrated().fit(X, y, **fit) for X in blocks]
     classes = label_models[0].classes_
     # Averaging three calibrated views blunts the probabilities; one temperature, fitted out of fold, restores them.
-    oof_labels = np.mean([cross_val_predict(_calibrated(), X, y, cv=_folds(), method="predict_proba") for X in blocks], axis=0)
+    oof_labels = np.mean([cross_val_predict(_calibrated(), X, y, cv=_folds(), method="predict_proba", params=fit) for X in blocks], axis=0)
     temperature = _temperature(oof_labels, np.searchsorted(classes, y))
-    frustrated_models = [_calibrated().fit(X, frustrated) for X in blocks]
-    oof = np.mean([cross_val_predict(_calibrated(), X, frustrated, cv=_folds(), method="predict_proba")[:, 1] for X in blocks], axis=0)
+    frustrated_models = [_calibrated().fit(X, frustrated, **fit) for X in blocks]
+    oof = np.mean([cross_val_predict(_calibrated(), X, frustrated, cv=_folds(), method="predict_proba", params=fit)[:, 1] for X in blocks], axis=0)
     words = label_models[1]
     weights = np.mean([c.estimator.coef_ for c in words.calibrated_classifiers_], axis=0)
     vocabulary = vectorizer.parts[1].vocabulary_
