@@ -18,7 +18,7 @@ Later, 320 more replies (ids starting "x-", English and German/French/Spanish/Du
 for training only, without looking at the test split, and added with --train-only: they always stay
 in train, so the test split and every score reported on it remain comparable.
 
-Then 653 replies in the shape of real inbox mail (ids starting "x-r": greetings that carry the message,
+Then 699 replies in the shape of real inbox mail (ids starting "x-r": greetings that carry the message,
 long signatures, legal footers, flattened Outlook headers, HTML remnants, cancellations, buried requests,
 ticket receipts, forwarded bank advices, instalments) were composed by eval/realistic/compose.py from
 hand-written bodies and noise and added with --train-only. The same script writes realistic_test.jsonl,

@@ -116,6 +116,23 @@ def without_greeting(line: str) -> str:
     return line
 
 
+# Remnants of HTML mail after its text conversion: rewritten links, image references, style rules, tags,
+# entities. Each pattern is bounded, so cleaning stays linear in the text.
+_DEBRIS = re.compile(
+    r"<!--.{0,5000}?-->|<https?://[^>\s]{0,3000}>|https?://\S{1,3000}|\bwww\.\S{1,300}|\[cid:[^\]\n]{0,200}\]|"
+    r"!\[[^\]\n]{0,200}\]\([^)\n]{0,300}\)|\[(?:logo|image\d*|signature_\d+|https?://[^\]\s]{0,300})\]|"
+    r"\bstyle=\"[^\"\n]{0,500}\"|</?[a-zA-Z][^<>\n]{0,300}>|"
+    r"[\w.#:\\*-]{1,60}(?:\s*,\s*[\w.#:\\*-]{1,60}){0,10}\s*\{[^{}\n]{0,500}\}|&(?:nbsp|amp|lt|gt|quot|#\d{1,5});|"
+    r"\bmso-[\w-]{1,40}:[^;}\n]{0,100};?|\S{1,64}@\S{1,100}\.\w{2,10}\b|\*\*",
+    re.DOTALL,
+)
+
+
+def clean_debris(text: str) -> str:
+    """Text without links, addresses and HTML remnants, whose words say nothing about intent."""
+    return _DEBRIS.sub(" ", text.replace("\u00a0", " "))
+
+
 def split_reply(text: str, subject: str = "") -> str:
     """The newly written part of a reply; the whole text, stripped, when nothing is left after splitting."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
@@ -205,6 +222,11 @@ def _header_block(lines: list[str], i: int) -> bool:
     return any(_SENT_FIELD.match(ln) for ln in following)
 
 
+def _prose(line: str) -> bool:
+    """A sentence of the message, not a name or title: after a sign-off it means the sign-off opened the reply."""
+    return len(line.split()) >= 6 and line.rstrip().endswith((".", "?", "!")) and not _contact_or_banner(line)
+
+
 def _next_text(lines: list[str], i: int) -> str:
     for line in lines[i : i + 3]:
         if line.strip():
@@ -241,9 +263,9 @@ def _without_signature(kept: list[str]) -> list[str]:
     """The lines above the first sign-off line (the signature below it goes), keeping a P.S."""
     seen_text = False
     for j, line in enumerate(kept):
-        if not line.strip() or (not seen_text and not without_greeting(line)):
+        if not line.strip() or not clean_debris(line).strip() or (not seen_text and not without_greeting(line)):
             continue
-        if seen_text and _CLOSING.match(line[:80]):
+        if seen_text and _CLOSING.match(line[:80]) and not _prose(_next_text(kept, j + 1)):
             tail = kept[j + 1 :]
             ps = next((k for k, ln in enumerate(tail) if _POSTSCRIPT.match(ln)), None)
             return kept[:j] + ([""] + tail[ps:] if ps is not None else [])
@@ -303,6 +325,6 @@ def _without_signature_block(kept: list[str]) -> list[str]:
         elif blocks[-1]:
             blocks.append([])
     blocks = [b for b in blocks if b]
-    while len(blocks) > 1 and _signature_block(blocks[-1]) and any(without_greeting(ln) for b in blocks[:-1] for ln in b):
+    while len(blocks) > 1 and _signature_block(blocks[-1]) and any(clean_debris(without_greeting(ln)).strip() for b in blocks[:-1] for ln in b):
         blocks.pop()
     return [ln for i, b in enumerate(blocks) for ln in ([""] if i else []) + b]

@@ -44,6 +44,9 @@ TRAIN = [
     ("plain", "acknowledgement", "Danke, ich kümmere mich darum und melde mich."),
     ("plain", "other", "Ich bin nicht mehr für die Buchhaltung zuständig, bitte wenden Sie sich an die Zentrale."),
     ("plain", "promise_to_pay", "Wir zahlen nach Eingang der Kundenzahlung, voraussichtlich Anfang nächster Woche."),
+    ("plain", "other", "Sie haben sich in der Adresse geirrt, wir sind kein Kunde von Ihnen."),
+    ("plain", "other", "Wir möchten Ihnen gern unsere neue Buchhaltungssoftware vorstellen. Hätten Sie nächste Woche Zeit für eine kurze Demo?"),
+    ("plain", "other", "Dieses Postfach wird zum Jahresende aufgelöst, die Firma wurde verkauft."),
 ]
 
 TEST = [

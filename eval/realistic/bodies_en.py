@@ -114,6 +114,11 @@ TRAIN = [
     ("plain", "other", "Please note I am no longer with the company. This mailbox is not monitored."),
     ("plain", "promise_to_pay", "We're waiting for a customer payment ourselves; expect ours early next week."),
     ("plain", "paid", "Settled via credit card on your portal this afternoon, confirmation 44ZX19."),
+    ("plain", "other", "I think this was sent to the wrong person - we are a different Harborview, based in Canada, and have no account with you."),
+    ("plain", "other", "Hi, quick question unrelated to billing: are you hiring for the support team? My cousin is looking."),
+    ("plain", "other", "We'd love to show you our new expense management tool. Are you free for a 15-minute demo on Thursday?"),
+    ("plain", "other", "Who is this? I don't recognise your company name and we don't buy anything from you."),
+    ("plain", "other", "Please update your records: Bluewater Marine Supply was acquired and this mailbox will close at the end of the year."),
 ]
 
 TEST = [

@@ -38,6 +38,9 @@ TRAIN = [
     ("plain", "promise_to_pay", "Entra en la remesa de pagos del día 25."),
     ("plain", "acknowledgement", "Gracias, lo reviso y te digo algo."),
     ("plain", "other", "Ya no trabajo en la empresa. Por favor, contacten con recepción."),
+    ("plain", "other", "Creo que este correo no es para nosotros, no somos clientes suyos."),
+    ("plain", "other", "Hola, ¿les interesaría una demostración de nuestra nueva herramienta de gestión de gastos?"),
+    ("plain", "other", "Esta dirección dejará de funcionar a final de año porque la empresa ha sido vendida."),
 ]
 
 TEST = [

@@ -38,6 +38,9 @@ TRAIN = [
     ("plain", "promise_to_pay", "La facture sera réglée lors de notre prochaine campagne de paiement le 10."),
     ("plain", "acknowledgement", "Merci, je regarde cela et je reviens vers vous."),
     ("plain", "other", "Je ne fais plus partie de la société. Merci de contacter l'accueil."),
+    ("plain", "other", "Je pense que ce message ne nous est pas destiné, nous n'avons jamais travaillé avec votre société."),
+    ("plain", "other", "Bonjour, seriez-vous intéressés par une démonstration de notre outil de gestion des notes de frais ?"),
+    ("plain", "other", "Cette adresse ne sera plus active à partir de janvier suite au rachat de la société."),
 ]
 
 TEST = [

@@ -38,6 +38,9 @@ TRAIN = [
     ("plain", "promise_to_pay", "Staat ingepland voor de betaalrun van de 20e."),
     ("plain", "acknowledgement", "Dank je, ik zoek het uit en kom erop terug."),
     ("plain", "other", "Ik werk niet meer bij dit bedrijf. Neem contact op met de receptie."),
+    ("plain", "other", "Ik denk dat deze mail niet voor ons bedoeld is, wij hebben nooit zaken met u gedaan."),
+    ("plain", "other", "Hallo, heeft u interesse in een korte demo van onze nieuwe software voor onkostenbeheer?"),
+    ("plain", "other", "Dit adres wordt per januari opgeheven omdat het bedrijf is overgenomen."),
 ]
 
 TEST = [
