@@ -128,9 +128,13 @@ _DEBRIS = re.compile(
 )
 
 
+_DEBRIS_HINT = re.compile(r"[<\[{&@]|\*\*|https?:|www\.|mso-|style=")  # most lines have none: skip the big pattern
+
+
 def clean_debris(text: str) -> str:
     """Text without links, addresses and HTML remnants, whose words say nothing about intent."""
-    return _DEBRIS.sub(" ", text.replace("\u00a0", " "))
+    text = text.replace("\u00a0", " ")
+    return _DEBRIS.sub(" ", text) if _DEBRIS_HINT.search(text) else text
 
 
 def split_reply(text: str, subject: str = "") -> str:
@@ -205,7 +209,7 @@ def _classify_line(lines: list[str], i: int) -> tuple[str | None, str]:
             return "header", ""
         if _FOOTER.match(stripped):
             return "footer", ""
-    flat = _FLAT_HEADER.search(line)
+    flat = _FLAT_HEADER.search(line) if ":" in line else None
     if flat:
         return "header", line[: flat.start()]
     if not short:
