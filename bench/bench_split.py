@@ -20,6 +20,7 @@ SHAPES = {
     "header starts that never complete": lambda n: "Paid.\n\n" + "From: a Sent: b " * n,
     "deep quoting": lambda n: "Paid.\n" + "> On Tue, 3 Mar 2026 at 09:12, Anna wrote:\n" * n,
     "style rules without an end": lambda n: "Hi, " + "p.a, p.b { x " * n + "we will pay",
+    "greetings, a line, signature paragraphs": lambda n: "Hi,\n\n" * n + "Paid.\n\n" + "Tom\n\n" * n,
 }
 
 

@@ -329,6 +329,8 @@ def _without_signature_block(kept: list[str]) -> list[str]:
         elif blocks[-1]:
             blocks.append([])
     blocks = [b for b in blocks if b]
-    while len(blocks) > 1 and _signature_block(blocks[-1]) and any(clean_debris(without_greeting(ln)).strip() for b in blocks[:-1] for ln in b):
+    # The first paragraph with words of its own (not a greeting, not HTML remnants) is never dropped.
+    first = next((k for k, b in enumerate(blocks) if any(clean_debris(without_greeting(ln)).strip() for ln in b)), len(blocks))
+    while len(blocks) > first + 1 and _signature_block(blocks[-1]):
         blocks.pop()
     return [ln for i, b in enumerate(blocks) for ln in ([""] if i else []) + b]

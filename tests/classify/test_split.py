@@ -144,3 +144,5 @@ def test_splitting_is_linear_in_the_text():
     quoted = "Paid.\n" + "> On Tue, 3 Mar 2026 at 09:12, Anna wrote:\n" * 20000
     assert split_reply(quoted) == "Paid."
     assert body_for_model("Hi, " + "p.a, p.b { x " * 10000 + "we will pay").endswith("we will pay")
+    paragraphs = "Hi,\n\n" * 20000 + "Paid.\n\n" + "Tom\n\n" * 20000  # every signature paragraph goes, one at a time
+    assert split_reply(paragraphs).endswith("Hi,\n\nPaid.")
