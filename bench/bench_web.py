@@ -24,6 +24,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from copilot import clock  # noqa: E402
 from copilot.config import Settings  # noqa: E402
+from copilot.ledger.daily import record_day  # noqa: E402
 from copilot.ledger.metrics import compute_metrics  # noqa: E402
 from copilot.policy.model import default_policy  # noqa: E402
 from copilot.store import Store, dumps  # noqa: E402
@@ -93,6 +94,8 @@ def build(path: Path, customers: int, invoices: int, replies: int, seed: int = 7
                     db["alerts"].insert({"customer_id": cust, "message_id": mid, "kind": "frustration", "status": "sent",
                                          "subject": "Unhappy customer", "created_at": now, "sent_at": now})  # fmt: skip
         create_user(store, "bench", "bench-password", "collector")
+        # What `copilot tick` and every import do: today's dashboard figures and the weekly history behind the trends.
+        record_day(store, TODAY)
 
 
 def timed(client: TestClient, path: str, n: int, change: Store | None = None) -> list[float]:

@@ -1,6 +1,7 @@
 """The `auto` mode: the local model answers when it is sure, the LLM only when it is not, a person below that."""
 
 from copilot.classify.gates import apply_gates
+from copilot.classify.injection import guard
 from copilot.classify.local import LocalClassifier
 from copilot.labels import Classification, Classifier, Reply
 
@@ -24,12 +25,12 @@ class CascadeClassifier:
     def classify(self, reply: Reply) -> Classification:
         gated = apply_gates(reply)
         if gated is not None:
-            return gated
+            return guard(gated, reply)
         result = self.local.classify(reply)
         if result.confidence < self.llm_threshold and self.llm is not None:
             self.escalated += 1
             result = self.llm.classify(reply)
-        return needs_review(result, self.review_threshold)
+        return guard(needs_review(result, self.review_threshold), reply)
 
 
 def needs_review(result: Classification, review_threshold: float) -> Classification:

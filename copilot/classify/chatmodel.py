@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
-from copilot import clock
+from copilot import clock, redact
 from copilot.config import LlmSettings
 from copilot.errors import ConfigError
 from copilot.store import Store, dumps, loads
@@ -77,7 +77,7 @@ def log_call(
     outcome: str = "ok",
     error: str | None = None,
 ) -> dict:
-    """Record one model call's tokens, cost and outcome; returns the row."""
+    """Record one model call's tokens, cost and outcome; returns the row (a provider's error text is redacted first)."""
     row = {
         "at": clock.now_iso(),
         "purpose": purpose,
@@ -88,7 +88,7 @@ def log_call(
         "cost": call_cost(settings, input_tokens, output_tokens),
         "latency_ms": latency_ms,
         "outcome": outcome,
-        "error": error,
+        "error": None if error is None else redact.redact(error, extra=[settings.api_key]),
     }
     if store is not None:
         store.db["llm_calls"].insert(row)

@@ -6,6 +6,7 @@ Date with dateutil arithmetic, so "Friday" in a Tuesday reply means the Friday o
 """
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -227,9 +228,12 @@ def _resolve(kind: str, m: re.Match[str], base: date) -> date | None:
     return None
 
 
+MAX_DATE_TEXT = 20_000  # characters searched for dates: a reply states its promise near the top
+
+
 def find_dates(text: str, base: date) -> list[_Hit]:
-    """Every date expression in `text`, resolved against `base`, longest match first where they overlap."""
-    text = text.lower()  # the patterns are lower-case; re.IGNORECASE would be several times slower
+    """Every date expression in the first MAX_DATE_TEXT characters, resolved against `base`, longest first where they overlap."""
+    text = text[:MAX_DATE_TEXT].lower()  # the patterns are lower-case; re.IGNORECASE would be several times slower
     hits: list[_Hit] = []
     for kind, pattern in _PATTERNS:
         if not any(needle in text for needle in _NEEDLES[kind]):
@@ -239,10 +243,20 @@ def find_dates(text: str, base: date) -> list[_Hit]:
             if resolved is not None:
                 hits.append(_Hit(m.start(), m.end(), resolved, kind))
     hits.sort(key=lambda h: (-(h.end - h.start), h.start))
+    # Keep a hit unless it overlaps one already kept: the kept spans are disjoint, so a sorted list
+    # of their starts finds the only neighbours that could overlap in O(log n).
+    starts: list[int] = []
+    ends: list[int] = []
     chosen: list[_Hit] = []
     for hit in hits:
-        if all(hit.end <= c.start or hit.start >= c.end for c in chosen):
-            chosen.append(hit)
+        i = bisect_right(starts, hit.start)
+        if i > 0 and ends[i - 1] > hit.start:
+            continue
+        if i < len(starts) and starts[i] < hit.end:
+            continue
+        starts.insert(i, hit.start)
+        ends.insert(i, hit.end)
+        chosen.append(hit)
     return sorted(chosen, key=lambda h: h.start)
 
 
@@ -265,21 +279,31 @@ def extract_promise_date(text: str, sent_at: date | None, require_cue: bool = Fa
 
 
 def _promise_hit(text: str, base: date, require_cue: bool) -> _Hit | None:
+    text = text[:MAX_DATE_TEXT]
     cues = [m.start() for m in _PAY_CUES.finditer(text.lower())]
     if require_cue and not cues:
         return None  # checked first: finding dates costs more than finding payment words
     hits = [h for h in find_dates(text, base) if base <= h.day <= base + timedelta(days=400)]
     if not hits:
         return None
+    # A date's distance to the commitment is the gap to the nearest payment word, plus 200 when a
+    # sentence ends between them. The nearest word on each side is the best candidate on that side
+    # (a farther one crosses every sentence end the nearer one does), so each date costs two bisects.
+    boundaries = [(m.start(), m.end()) for m in _SENTENCE_END.finditer(text)]
+    boundary_starts = [b[0] for b in boundaries]
+
+    def crosses(lo: int, hi: int) -> bool:
+        i = bisect_left(boundary_starts, lo)
+        return i < len(boundaries) and boundaries[i][1] <= hi
 
     def distance(hit: _Hit) -> int:
         if not cues:
             return 0
         best = 10_000
-        for cue in cues:
+        i = bisect_left(cues, hit.start)
+        for cue in cues[max(0, i - 1) : i + 1]:
             lo, hi = sorted((cue, hit.start))
-            gap = abs(hit.start - cue) + (200 if _SENTENCE_END.search(text, lo, hi) else 0)
-            best = min(best, gap)
+            best = min(best, hi - lo + (200 if crosses(lo, hi) else 0))
         return best
 
     scored = [(distance(h), h) for h in hits]
@@ -305,7 +329,7 @@ def future_commitment(text: str, sent_at: date | None) -> date | None:
     hit = _promise_hit(text, base, require_cue=True)
     if hit is None or hit.day <= base:
         return None
-    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    ends = [m.end() for m in _SENTENCE_END.finditer(text[:MAX_DATE_TEXT])]
     start = max((e for e in ends if e <= hit.start), default=0)
     stop = min((e for e in ends if e > hit.end), default=len(text))
     return hit.day if _FUTURE.search(text[start:stop].lower()) else None

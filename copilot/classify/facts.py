@@ -1,5 +1,6 @@
 """Fill a classification's facts from the reply text according to its label, keeping evidence an exact quote."""
 
+from copilot.budget import checkpoint
 from copilot.classify.clean import strip_reply
 from copilot.classify.extract import (
     dispute_reason,
@@ -17,6 +18,7 @@ _MAY_PROMISE = (Label.ACKNOWLEDGEMENT, Label.FRUSTRATION, Label.REQUEST, Label.D
 
 def fill_facts(result: Classification, reply: Reply, evidence: str | None = None) -> Classification:
     """Add what the label calls for (date, amount, reason, kind) where missing; evidence stays a substring of the reply."""
+    checkpoint("fact extraction")
     text = strip_reply(reply.text)
     updates: dict = {}
     if result.label is Label.PROMISE_TO_PAY and result.promise_date is None:
@@ -24,6 +26,7 @@ def fill_facts(result: Classification, reply: Reply, evidence: str | None = None
     elif result.label in _MAY_PROMISE and result.promise_date is None:
         # A promise inside an acknowledgement or an angry reply is still a date routing can use.
         updates["promise_date"] = extract_promise_date(text, reply.sent_at, require_cue=True)
+    checkpoint("amount extraction")
     if result.label in (Label.PROMISE_TO_PAY, Label.PAID) and result.promise_amount is None:
         amounts = extract_amounts(text)
         if amounts:

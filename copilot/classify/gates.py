@@ -3,6 +3,7 @@
 import re
 from datetime import date
 
+from copilot.classify.cues import CUE_GROUPS
 from copilot.classify.extract import extract_return_date, first_line
 from copilot.labels import Classification, Label, Reply
 
@@ -67,6 +68,26 @@ def header_verdict(headers: dict[str, str], subject: str = "") -> str | None:
     return None
 
 
+# What a person writes and an automatic reply does not: contesting or complaining. Auto-Submitted,
+# X-Autoreply and Precedence can be set by anyone, so when the text says one of these the headers do not
+# decide: the models label the reply and a person reviews it. Ticket, scanner and out-of-office notices
+# quote the mail they answer, so with their own wording one such phrase is not enough; two are.
+_HUMAN = re.compile("|".join(f"(?:{CUE_GROUPS[group]})" for group in ("dispute", "frustration")))
+_AUTOMATED = re.compile("|".join(f"(?:{p.pattern})" for p in (_OOO, _SCANNER, _TICKET)) + f"|(?:{CUE_GROUPS['automated']})", re.IGNORECASE)
+MAX_HUMAN_SCAN = 5_000  # characters: an automatic reply is short, and a person's words come first
+
+
+def spoofed_auto_headers(reply: Reply) -> bool:
+    """Whether only spoofable headers call this reply automatic while its text reads as a person's."""
+    if header_verdict(reply.headers, reply.subject) != "auto":
+        return False
+    text = (reply.text or "")[:MAX_HUMAN_SCAN].lower()
+    if _BOUNCE_TEXT.search(text):
+        return False
+    human = {m.group(0) for m in _HUMAN.finditer(text)}
+    return len(human) >= 2 or (len(human) == 1 and not _AUTOMATED.search(text))
+
+
 def auto_reply_kind(text: str, verdict: str | None = None) -> str:
     """out_of_office | ticket | scanner | bounce | other, from the gate's verdict and the wording."""
     if verdict == "bounce" or _BOUNCE_TEXT.search(text):
@@ -83,7 +104,7 @@ def auto_reply_kind(text: str, verdict: str | None = None) -> str:
 def apply_gates(reply: Reply) -> Classification | None:
     """An `auto_reply` verdict from the headers alone, or None to let the models decide."""
     verdict = header_verdict(reply.headers, reply.subject)
-    if verdict is None:
+    if verdict is None or (verdict == "auto" and spoofed_auto_headers(reply)):
         return None
     text = reply.text or ""
     kind = "other" if verdict == "receipt" else auto_reply_kind(text, verdict)

@@ -9,6 +9,8 @@ import calendar
 import re
 from datetime import date, timedelta
 
+from copilot.classify.gates import spoofed_auto_headers
+from copilot.classify.injection import guard
 from copilot.labels import Classification, Label, Reply
 
 _FLAGS = re.IGNORECASE | re.UNICODE
@@ -129,10 +131,13 @@ class KeywordClassifier:
     name = "keyword"
 
     def classify(self, reply: Reply) -> Classification:
+        return guard(self._classify(reply), reply)
+
+    def _classify(self, reply: Reply) -> Classification:
         text = reply.text
         blob = f"{reply.subject}\n{text}"
         angry = next((m for p in ANGER if (m := p.search(text))), None)
-        if _auto_headers(reply.headers) or any(p.search(reply.subject) for p in AUTO_SUBJECT) or any(p.search(text) for p in AUTO_BODY):
+        if (_auto_headers(reply.headers) and not spoofed_auto_headers(reply)) or any(p.search(reply.subject) for p in AUTO_SUBJECT) or any(p.search(text) for p in AUTO_BODY):
             hit = next((m for p in AUTO_BODY if (m := p.search(text))), None)
             return self._result(Label.AUTO_REPLY, 0.8, hit, text)
         if hit := next((m for p in INJECTION if (m := p.search(text))), None):

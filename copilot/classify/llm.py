@@ -17,8 +17,9 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from copilot.classify import chatmodel as llm_seam
 from copilot.classify.clean import strip_reply
 from copilot.classify.facts import fill_facts
+from copilot.classify.fewshot import CorrectedExample, CorrectionExamples
 from copilot.classify.gates import apply_gates
-from copilot.classify.injection import injection_attempt
+from copilot.classify.injection import guard, injection_attempt
 from copilot.classify.prompts import ClassifyPrompt
 from copilot.classify.schema import ClassifyAnswer
 from copilot.config import LlmSettings
@@ -58,8 +59,10 @@ class LlmClassifier:
         store: Store | None = None,
         sleep: Callable[[float], None] = time.sleep,
         review_threshold: float = 0.0,
+        examples: CorrectionExamples | None = None,
     ):
         self.settings = settings
+        self.examples = examples  # this mailbox's corrected replies, offered to the model as precedents
         self.review_threshold = review_threshold
         self.prompt = prompt
         self.fallback = fallback
@@ -73,17 +76,23 @@ class LlmClassifier:
         return strip_reply(reply.text)[: self.settings.max_input_chars]
 
     def classify(self, reply: Reply) -> Classification:
+        return guard(self._classify(reply), reply)
+
+    def _classify(self, reply: Reply) -> Classification:
         gated = apply_gates(reply)
         if gated is not None:
             return gated
         text = self.prepared_text(reply)
-        key = llm_seam.cache_key(PURPOSE, self.prompt.version, self.settings.model, f"{reply.subject}\n{text}")
+        corrected = self.examples.similar(text) if self.examples is not None else []
+        # The same reply with other precedents is another question: the examples are part of the cache key.
+        shown = "".join(f"\n{ex.id}:{ex.label}:{ex.frustrated}" for ex in corrected)
+        key = llm_seam.cache_key(PURPOSE, self.prompt.version, self.settings.model, f"{reply.subject}\n{text}{shown}")
         cached = llm_seam.cache_get(self.store, key) if self.store is not None else None
         if cached is not None:
             self.usage["cache_hits"] += 1
             self._log(0, 0, 0.0, "cache_hit")
             return self._finish(ClassifyAnswer.model_validate(cached), reply)
-        answer = self._ask(reply, text)
+        answer = self._ask(reply, text, corrected)
         if answer is None:
             self.usage["fallbacks"] += 1
             result = self.fallback.classify(reply)
@@ -92,9 +101,9 @@ class LlmClassifier:
             llm_seam.cache_put(self.store, key, PURPOSE, self.prompt.version, self.settings.model, answer.model_dump(mode="json"))
         return self._finish(answer, reply)
 
-    def _ask(self, reply: Reply, text: str) -> ClassifyAnswer | None:
+    def _ask(self, reply: Reply, text: str, corrected: list[CorrectedExample]) -> ClassifyAnswer | None:
         """Retries transient failures with backoff and repairs one invalid answer; None means fall back."""
-        system, user = self.prompt.render(reply.subject, text, reply.sent_at)
+        system, user = self.prompt.render(reply.subject, text, reply.sent_at, corrected)
         messages: list[BaseMessage] = [SystemMessage(system), HumanMessage(user)]
         repaired = False
         attempt = 0

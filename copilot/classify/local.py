@@ -15,11 +15,12 @@ from pathlib import Path
 import numpy as np
 import sklearn
 
+from copilot.budget import checkpoint
 from copilot.classify.clean import strip_reply
 from copilot.classify.extract import future_commitment, sentences
 from copilot.classify.facts import fill_facts
 from copilot.classify.gates import apply_gates
-from copilot.classify.injection import injection_attempt, without_injection
+from copilot.classify.injection import guard, injection_attempt, without_injection
 from copilot.classify.linear import FusedViews
 from copilot.classify.training import WORD, TrainedModel, load_training_rows, model_input, sharpen, train
 from copilot.errors import ClassifierError
@@ -126,11 +127,16 @@ class LocalClassifier:
         return Scored(label, float(probs[best]), p_frustrated, flagged)
 
     def classify(self, reply: Reply) -> Classification:
+        return guard(self._classify(reply), reply)
+
+    def _classify(self, reply: Reply) -> Classification:
         gated = apply_gates(reply)
         if gated is not None:
             return gated
+        checkpoint("the local model")
         scored = self.score(reply)
         label = scored.label
+        checkpoint("the payment-date check")
         if label is Label.PAID and _future_payment_date(reply):
             label = Label.PROMISE_TO_PAY  # "paid" is about the past; a payment date still ahead is a promise
         result = Classification(
@@ -142,7 +148,9 @@ class LocalClassifier:
             source="local",
             model=f"{FEATURE_VERSION}:{self.model.digest}",
         )
-        return fill_facts(result, reply, self.evidence(reply, label))
+        checkpoint("choosing the evidence")
+        evidence = self.evidence(reply, label)
+        return fill_facts(result, reply, evidence)
 
     def evidence(self, reply: Reply, label: Label) -> str | None:
         """The sentence of the new text whose words push hardest towards the label."""

@@ -2,9 +2,11 @@
 
 import json
 import re
+from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 from jinja2 import Environment, StrictUndefined, TemplateError
@@ -14,6 +16,9 @@ from copilot.classify.schema import ClassifyAnswer
 from copilot.errors import ConfigError
 from copilot.labels import Label
 from copilot.resources import prompts_dir
+
+if TYPE_CHECKING:
+    from copilot.classify.fewshot import CorrectedExample
 
 _ENV = Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True)
 # The email may not close or reopen the delimiters that mark it as data.
@@ -43,6 +48,7 @@ class ClassifyPrompt(BaseModel):
     labels: dict[Label, LabelSpec]
     system: str
     user: str
+    corrected: str  # the team's corrected replies, put before `user` only when there are any
     repair: str
     examples: list[Example]
 
@@ -53,8 +59,13 @@ class ClassifyPrompt(BaseModel):
             raise ValueError(f"labels without a definition: {', '.join(missing)}")
         return self
 
-    def render(self, subject: str, email: str, sent_at: date | None) -> tuple[str, str]:
-        """The system and user messages for one reply."""
+    def render(
+        self, subject: str, email: str, sent_at: date | None, corrected: Sequence["CorrectedExample"] = ()
+    ) -> tuple[str, str]:
+        """The system and user messages for one reply, with this mailbox's similar corrected replies when given.
+
+        Without corrected replies the messages are exactly what they were before the block existed.
+        """
         day = sent_at.isoformat() if sent_at else "unknown"
         examples = [
             {"email": ex.email, "answer_json": ex.answer.model_dump_json(exclude_none=True)} for ex in self.examples
@@ -62,6 +73,9 @@ class ClassifyPrompt(BaseModel):
         labels = {label.value: spec for label, spec in self.labels.items()}
         system = _render(self.system, labels=labels, examples=examples, sent_at=day)
         user = _render(self.user, subject=neutralise(subject), email=neutralise(email), sent_at=day)
+        if corrected:
+            shown = [{"email": neutralise(ex.text), "label": ex.label, "frustrated": ex.frustrated} for ex in corrected]
+            user = _render(self.corrected, examples=shown) + "\n\n" + user
         return system, user
 
     def render_repair(self, error: str) -> str:

@@ -7,6 +7,7 @@ threshold chosen for escalation recall. Trained models are reduced to numpy (`Li
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -185,8 +186,23 @@ def _threshold(probabilities: np.ndarray, truth: np.ndarray) -> float:
     return 0.1
 
 
-def train(rows: list[TrainingRow], digest: str = "") -> TrainedModel:
-    """Fit the label model and the frustrated model on labelled rows."""
+@dataclass(frozen=True)
+class OutOfFold:
+    """What each training row got from models that never saw it: cross-validated figures come for free."""
+
+    labels: list[str]
+    frustrated: list[bool]
+
+
+def train(rows: list[TrainingRow], digest: str = "", weights: Sequence[float] | None = None) -> TrainedModel:
+    """Fit the label model and the frustrated model on labelled rows (optionally weighted per row)."""
+    return fit(rows, digest, weights)[0]
+
+
+def fit(rows: list[TrainingRow], digest: str = "", weights: Sequence[float] | None = None) -> tuple[TrainedModel, OutOfFold]:
+    """`train`, also returning the out-of-fold predictions it computes anyway for the temperature and threshold."""
+    if weights is not None and len(weights) != len(rows):
+        raise ClassifierError(f"{len(weights)} weights for {len(rows)} training rows")
     counts = Counter(r.label for r in rows)
     if len(counts) < 2:
         raise ClassifierError("the training set needs replies of at least two labels")
@@ -196,25 +212,30 @@ def train(rows: list[TrainingRow], digest: str = "") -> TrainedModel:
     texts = [model_input(r.subject, r.text) for r in rows]
     y = np.array([r.label for r in rows])
     frustrated = np.array([r.frustrated for r in rows])
-    w = np.array([r.weight for r in rows], dtype=np.float64)
-    fit = {"sample_weight": w}
     vectorizer = Features()
     blocks = vectorizer.fit_transform(texts)
-    label_models = [_calibrated().fit(X, y, **fit) for X in blocks]
+    # A row's own weight (one of n wrappings of a body counts 1/n) times the caller's (a team's own examples count more).
+    row_w = np.array([r.weight for r in rows], dtype=float)
+    w = row_w if weights is None else row_w * np.asarray(weights, dtype=float)
+    fit_kw = {} if np.all(w == 1.0) else {"sample_weight": w}
+    cv_kw = {} if not fit_kw else {"params": {"sample_weight": w}}
+    label_models = [_calibrated().fit(X, y, **fit_kw) for X in blocks]
     classes = label_models[0].classes_
     # Averaging three calibrated views blunts the probabilities; one temperature, fitted out of fold, restores them.
-    oof_labels = np.mean([cross_val_predict(_calibrated(), X, y, cv=_folds(), method="predict_proba", params=fit) for X in blocks], axis=0)
+    oof_labels = np.mean([cross_val_predict(_calibrated(), X, y, cv=_folds(), method="predict_proba", **cv_kw) for X in blocks], axis=0)
     temperature = _temperature(oof_labels, np.searchsorted(classes, y))
-    frustrated_models = [_calibrated().fit(X, frustrated, **fit) for X in blocks]
-    oof = np.mean([cross_val_predict(_calibrated(), X, frustrated, cv=_folds(), method="predict_proba", params=fit)[:, 1] for X in blocks], axis=0)
+    frustrated_models = [_calibrated().fit(X, frustrated, **fit_kw) for X in blocks]
+    oof = np.mean([cross_val_predict(_calibrated(), X, frustrated, cv=_folds(), method="predict_proba", **cv_kw)[:, 1] for X in blocks], axis=0)
     words = label_models[1]
-    weights = np.mean([c.estimator.coef_ for c in words.calibrated_classifiers_], axis=0)
+    coefs = np.mean([c.estimator.coef_ for c in words.calibrated_classifiers_], axis=0)
     vocabulary = vectorizer.parts[1].vocabulary_
     word_weights = {
-        label: {term: float(weights[row, col]) for term, col in vocabulary.items() if " " not in term and weights[row, col] > 0}
+        label: {term: float(coefs[row, col]) for term, col in vocabulary.items() if " " not in term and coefs[row, col] > 0}
         for row, label in enumerate(words.classes_)
     }
-    return TrainedModel(
+    threshold = _threshold(oof, frustrated)
+    model = TrainedModel(
         vectorizer, [LinearHead.from_calibrated(m) for m in label_models], [LinearHead.from_calibrated(m) for m in frustrated_models],
-        _threshold(oof, frustrated), word_weights, list(words.classes_), digest, temperature,
+        threshold, word_weights, list(words.classes_), digest, temperature,
     )  # fmt: skip
+    return model, OutOfFold([str(c) for c in classes[oof_labels.argmax(axis=1)]], [bool(p >= threshold) for p in oof])

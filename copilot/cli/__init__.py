@@ -11,12 +11,14 @@ from copilot.cli import (  # noqa: F401  (each registers its commands)
     demo,
     eval,
     ledger,
+    model,
     plan,
     policy,
     poll,
     quarantine,
     serve,
     tick,
+    train,
     users,
 )
 from copilot.cli.app import main

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from copilot import clock
+from copilot import clock, redact
 from copilot.config import Settings, load_settings
 from copilot.errors import CopilotError
 from copilot.policy.model import Policy, load_policy
@@ -47,7 +47,7 @@ class CopilotGroup(click.Group):
         try:
             return super().invoke(ctx)
         except CopilotError as exc:
-            click.secho(f"Error: {exc}", fg="red", err=True)
+            click.secho(redact.redact(f"Error: {exc}"), fg="red", err=True)
             sys.exit(1)
 
 
@@ -60,4 +60,5 @@ class CopilotGroup(click.Group):
 def main(ctx: click.Context, db_path: Path | None, policy_path: Path | None, today: Any) -> None:
     """Collector Copilot: triage AR replies, route them and draft tier-aware reminders."""
     day: date | None = today.date() if today else None
+    redact.install()  # every log line of every command passes through the redaction
     ctx.obj = App({"db_path": db_path, "policy_path": policy_path, "today": day})

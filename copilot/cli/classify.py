@@ -1,6 +1,7 @@
 """`copilot classify [FILE.eml | -] [--json]`: classify one message from a file or standard input."""
 
 import json
+from pathlib import Path
 from typing import BinaryIO
 
 import click
@@ -20,9 +21,10 @@ def classify(app: App, message: BinaryIO, as_json: bool, mode: str | None) -> No
     from copilot.classify.message import classify_raw
 
     settings = app.settings
-    # Only an LLM needs the database (its answer cache and cost log); the offline path leaves no file behind.
+    # An LLM needs the database (its answer cache and cost log), and an existing database may hold the team's
+    # trained model (`copilot train`); otherwise the offline path leaves no file behind.
     wants_llm = mode == "llm" or (mode in (None, "auto") and settings.classifier.mode != "local" and settings.llm.configured)
-    store = app.store if wants_llm else None
+    store = app.store if wants_llm or (mode != "keyword" and Path(settings.db_path).is_file()) else None
     classifier = build_classifier(settings, store, mode)
     reply, result = classify_raw(classifier, message.read())
     if as_json:

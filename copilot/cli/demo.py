@@ -7,7 +7,7 @@ import click
 from copilot.cli.app import App, main, pass_app
 from copilot.cli.serve import run_server
 from copilot.demo import drafts, mail, users  # noqa: F401  (each registers its demo step)
-from copilot.demo.runner import DEMO_SETTINGS, DEMO_TODAY, run_demo
+from copilot.demo.runner import DEMO_TODAY, run_demo
 from copilot.ledger.money import fmt
 
 
@@ -31,7 +31,7 @@ def demo(app: App, folder: Path, serve: bool, port: int | None) -> None:
             totals = ", ".join(fmt(v, c) for c, v in sorted(bucket.totals.items())) or "-"
             click.echo(f"  {bucket.name:<8} {bucket.count:>3} invoices  {totals}")
     if serve:
-        demo_app = App({**app.overrides, **DEMO_SETTINGS, "db_path": Path(result.db_path), "today": result.today,
-                        "outbox_dir": folder / "outbox"})  # fmt: skip
+        # The settings file run_demo wrote beside the database gives the UI the demo's identity, outbox and clock.
+        demo_app = App({**app.overrides, "db_path": Path(result.db_path), "today": result.today})
         click.echo("Sign in with one of the logins above.")
         run_server(demo_app, None, port, demo=True)

@@ -10,15 +10,15 @@ from tqdm import tqdm
 from copilot import clock
 from copilot.cli.app import App, main, pass_app
 from copilot.drafting.appender import Appender, ImapAppender
-from copilot.drafting.outbox import build_message, reconcile_sending, send_auto_drafts, send_draft
+from copilot.drafting.outbox import SendRefused, build_message, reconcile_sending, send_auto_drafts, send_draft
 from copilot.drafting.plan import plan_day
 from copilot.drafting.review import (
     approve_draft,
     edit_draft,
-    expire_drafts,
     get_draft,
     regenerate_draft,
-    reject_draft,  # fmt: skip
+    reject_draft,
+    revive_draft,  # fmt: skip
 )
 from copilot.mail.sender import make_sender
 from copilot.store import loads
@@ -44,7 +44,7 @@ def plan(app: App, day: datetime | None, as_json: bool, auto_send: bool) -> None
     with tqdm(desc="Drafting", unit=" drafts", disable=None, leave=False) as bar:
         result = plan_day(app.store, app.policy, settings, as_of, progress=bar.update)
     summary = result.summary()
-    if auto_send and result.auto_send:
+    if auto_send:  # also resumes drafts a crashed run approved for auto-send but did not send
         sender = make_sender(settings.smtp, settings.outbox_dir)
         sent = send_auto_drafts(app.store, sender, settings, app.policy, _appender(app))
         summary["auto_sent"] = sum(1 for r in sent if r["status"] == "sent")
@@ -60,7 +60,8 @@ def plan(app: App, day: datetime | None, as_json: bool, auto_send: bool) -> None
         return
     click.echo(f"Plan for {as_of.isoformat()}: {result.customers} customer(s) with open invoices; "
                f"{len(result.created)} draft(s) created, {summary['auto_send']} marked for "
-               f"auto-send, {summary['flagged']} flagged by guardrails, {result.expired} expired.")  # fmt: skip
+               f"auto-send, {summary['flagged']} flagged by guardrails, {result.expired} expired, "
+               f"{len(result.regenerated)} stale draft(s) written again.")  # fmt: skip
     for kind, n in summary["by_kind"].items():
         click.echo(f"  {kind:<15} {n}")
     if summary["by_tier"]:
@@ -80,9 +81,7 @@ def drafts() -> None:
 @click.option("--status", default=None, help="Only drafts in this status (draft, approved, failed, sent…).")
 @pass_app
 def list_drafts(app: App, status: str | None) -> None:
-    """List drafts, newest first."""
-    _ = app.settings  # pins the clock when a date is set
-    expire_drafts(app.store, "cli")
+    """List drafts, newest first (reading only: expiry is recorded by `tick` and `plan`)."""
     where, args = ("status = ?", [status]) if status else (None, [])
     rows = list(app.store.db["drafts"].rows_where(where, args, order_by="id desc", limit=200))
     if not rows:
@@ -91,8 +90,9 @@ def list_drafts(app: App, status: str | None) -> None:
     for r in rows:
         flags = " ⚑" if loads(r["guardrail_flags_json"], []) else ""
         auto = " auto" if r["auto_send"] else ""
-        click.echo(f"#{r['id']:<5} {r['status']:<9} {r['plan_date']}  T{r['tier']} {r['kind']:<14} "
-                   f"{r['customer_id']:<10} {r['contact_email']:<32} {r['subject']}{auto}{flags}")  # fmt: skip
+        stale = " stale" if r["stale_at"] and r["status"] in ("draft", "approved") else ""
+        click.echo(f"#{r['id']:<5} {r['status']:<10} {r['plan_date']}  T{r['tier']} {r['kind']:<14} "
+                   f"{r['customer_id']:<10} {r['contact_email']:<32} {r['subject']}{auto}{stale}{flags}")  # fmt: skip
 
 
 @drafts.command("show")
@@ -113,6 +113,22 @@ def show(app: App, draft_id: int) -> None:
         click.secho(f"⚑ {flag['source']}: {flag['check']}: {flag['detail']}", fg="yellow")
     if row["last_error"]:
         click.secho(f"last error: {row['last_error']}", fg="red")
+    if row["stale_at"] and row["status"] in ("draft", "approved"):
+        click.secho(f"stale since {row['stale_at']}: {row['stale_reason']} (the next plan writes it again)", fg="yellow")
+    if row["note"]:
+        click.secho(f"note: {row['note']}", fg="yellow")
+    if row["superseded_reason"]:
+        click.secho(f"withdrawn: {row['superseded_reason']}", fg="yellow")
+
+
+@drafts.command("revive")
+@click.argument("draft_id", type=int)
+@USER
+@pass_app
+def revive(app: App, draft_id: int, user: str) -> None:
+    """Bring an expired draft back to review (written again if the account's state moved on)."""
+    row = revive_draft(app.store, draft_id, user, policy=app.policy, settings=app.settings)
+    click.echo(f"Draft #{draft_id} is back in review until {row['expires_at']}." + (f" {row['note']}" if row.get("note") else ""))
 
 
 @drafts.command("edit")
@@ -203,15 +219,23 @@ def send(app: App, draft_ids: tuple[int, ...], all_approved: bool, auto: bool, c
     ids = list(draft_ids)
     if all_approved:
         ids += [r["id"] for r in app.store.db["drafts"].rows_where("status = 'approved'", order_by="id")]
+    refused = 0
     for draft_id in ids:
-        results.append(send_draft(app.store, draft_id, sender, settings, user, appender,
-                                  confirm_not_delivered=confirm_not_delivered))  # fmt: skip
-    if not results:
+        try:
+            results.append(send_draft(app.store, draft_id, sender, settings, user, appender, policy=app.policy,
+                                      confirm_not_delivered=confirm_not_delivered))  # fmt: skip
+        except SendRefused as exc:
+            refused += 1
+            click.secho(f"Draft #{draft_id} {exc}", fg="red")
+    if not results and not refused:
         click.echo("Nothing to send.")
-    failed = 0
+    failed = refused
     for row in results:
         if row["status"] == "sent":
-            click.echo(f"Draft #{row['id']} sent as {row['message_id']}.")
+            note = f" {row['note']}" if row.get("note") else ""
+            click.echo(f"Draft #{row['id']} sent as {row['message_id']}.{note}")
+        elif row["status"] == "superseded":
+            click.secho(f"Draft #{row['id']} withdrawn, not sent: {row['superseded_reason']}", fg="yellow")
         else:
             failed += 1
             click.secho(f"Draft #{row['id']} {row['status']}: {row['last_error']} (retry with `copilot drafts send "

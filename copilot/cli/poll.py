@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from copilot.classify import build_classifier
+from copilot.classify.registry import active_digest
 from copilot.cli.app import App, main, pass_app
 from copilot.mail.intake import IntakeStats, Poller, Source, backoff_from_settings, context_from_settings, imap_sources
 from copilot.mail.mailbox.folder import FolderMailbox
@@ -20,12 +21,15 @@ from copilot.routing.triage import triage_pending
 def triage_step(app: App) -> Callable[[IntakeStats | None], None]:
     """Classify and route whatever is pending, then deliver the alerts that raised."""
     settings, store = app.settings, app.store
-    classifier = build_classifier(settings, store=store)
+    current = {"model": active_digest(store), "classifier": build_classifier(settings, store=store)}
     router = make_router(app.policy, settings)
     sender = make_sender(settings.smtp, settings.outbox_dir)
 
     def triage(_: IntakeStats | None = None) -> None:
-        triage_pending(store, classifier, router)
+        model = active_digest(store)
+        if model != current["model"]:  # `copilot train` or the inbox's "retrain now" made another model active
+            current.update(model=model, classifier=build_classifier(settings, store=store))
+        triage_pending(store, current["classifier"], router)
         # Alerts raised by routing go out now, so an account team hears of an angry reply within the poll cycle.
         deliver_pending_alerts(store, sender, settings)
 
@@ -49,6 +53,8 @@ def poll(app: App, once: bool, from_dir: Path | None, no_triage: bool, verbose: 
     else:
         sources = imap_sources(settings)
     triage = None if no_triage else triage_step(app)
+    if triage is not None:
+        triage()  # what an earlier run left pending (it stopped mid-classification) is classified first
     ctx = context_from_settings(store, settings, bounce_alerts=no_triage)
     poller = Poller(ctx, sources, backoff_from_settings(settings.imap, 8 if once else None),
                     on_stored=triage)  # fmt: skip
@@ -57,6 +63,8 @@ def poll(app: App, once: bool, from_dir: Path | None, no_triage: bool, verbose: 
     try:
         if once:
             stats = poller.run_once()
+            if triage is not None:
+                triage()  # idempotent: classifies whatever is still pending, stored in this run or not
         else:
             click.echo(f"Watching {', '.join(f'{s.name}/{f}' for s in sources for f in s.folders)}; stop with Ctrl-C.")
             stats = poller.run_forever()

@@ -8,6 +8,7 @@ from click_default_group import DefaultGroup
 
 from copilot.cli.app import App, main, pass_app
 from copilot.cli.poll import triage_step
+from copilot.display import neutralise_bidi
 from copilot.errors import CopilotError
 from copilot.mail import quarantine as q
 from copilot.mail.intake import Source, context_from_settings, imap_sources
@@ -31,8 +32,9 @@ def list_quarantine(app: App, show_all: bool) -> None:
         return
     for r in rows:
         click.echo(f"#{r['id']} [{r['status']}] {r['mailbox']}/{r['folder']} uid {r['uid']}  {r['size']:,} bytes")
-        click.echo(f"    from {r['from_addr'] or '?'}: {r['subject'] or '(no subject)'}")
-        click.echo(f"    error: {r['error']}")
+        # Sender and subject come from the mail itself: bidi controls must not reorder the terminal line.
+        click.echo(neutralise_bidi(f"    from {r['from_addr'] or '?'}: {r['subject'] or '(no subject)'}"))
+        click.echo(neutralise_bidi(f"    error: {r['error']}"))
 
 
 @quarantine_group.command("dismiss")

@@ -5,11 +5,16 @@ import time
 import click
 
 from copilot import clock
+from copilot.classify import build_classifier
 from copilot.cli.app import App, main, pass_app
+from copilot.drafting.appender import ImapAppender
+from copilot.drafting.hold import release_due_holds
+from copilot.drafting.review import expire_drafts
 from copilot.mail.sender import make_sender
 from copilot.routing.alerts import deliver_pending_alerts, open_alerts
 from copilot.routing.scheduler import tick as run_tick
-from copilot.routing.service import route_classified
+from copilot.routing.service import make_router, route_classified
+from copilot.routing.triage import triage_pending
 
 
 @main.command("tick")
@@ -19,7 +24,7 @@ from copilot.routing.service import route_classified
 @click.option("--runs", type=click.IntRange(min=1), default=None, help="With --every: stop after this many runs.")
 @pass_app
 def tick(app: App, no_deliver: bool, every: float, runs: int | None) -> None:
-    """Check promises, paid claims, snoozes and dispute SLAs, then send pending alerts (run it every few minutes)."""
+    """Classify and route pending replies, check promises, paid claims, snoozes and dispute SLAs, then send alerts."""
     done = 0
     try:
         while True:
@@ -34,12 +39,19 @@ def tick(app: App, no_deliver: bool, every: float, runs: int | None) -> None:
 
 def _once(app: App, no_deliver: bool) -> None:
     settings, store = app.settings, app.store
-    routed = route_classified(store, app.policy, settings)
+    # Replies a stopped poll left pending are classified here too, so nothing waits for new mail to arrive.
+    classified = 0
+    if store.db["messages"].count_where("direction = 'inbound' and status = 'pending'"):
+        classifier = build_classifier(settings, store=store)
+        classified = triage_pending(store, classifier, make_router(app.policy, settings))
+    routed = classified + route_classified(store, app.policy, settings)
     report = run_tick(store, app.policy, settings, clock.today())
+    expired = expire_drafts(store, "scheduler")  # expiry is recorded here and by `plan`, never by a listing
     counts = {k.replace("_", " "): v for k, v in report.counts().items() if v}
     click.echo(
         f"Tick for {clock.today().isoformat()}: {routed} replies routed; "
         + (", ".join(f"{k}: {v}" for k, v in counts.items()) or "nothing fell due")
+        + (f"; {expired} draft(s) expired" if expired else "")
     )
     if not no_deliver:
         sender = make_sender(settings.smtp, settings.outbox_dir)
@@ -47,6 +59,11 @@ def _once(app: App, no_deliver: bool) -> None:
         click.echo(
             f"Alerts: {len(delivery.sent)} sent, {len(delivery.retrying)} to retry, {len(delivery.failed)} failed"
         )
+        # Web sends held for Undo that a stopped server never released.
+        appender = ImapAppender(settings.imap) if settings.imap.host and settings.imap.username else None
+        released = release_due_holds(store, sender, settings, "tick", appender)
+        if released:
+            click.echo(f"Held sends released: {len(released)}")
     for alert in open_alerts(store):
         if alert["status"] in ("pending", "failed"):
             note = f" (attempt {alert['attempts']}: {alert['last_error']})" if alert["last_error"] else ""

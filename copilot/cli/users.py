@@ -1,9 +1,9 @@
-"""`copilot users`: create and list the people who sign in to the web UI."""
+"""`copilot users`: create, list, re-password, disable and enable the people who sign in to the web UI."""
 
 import click
 
 from copilot.cli.app import App, main, pass_app
-from copilot.web.users import ROLES, create_user, list_users
+from copilot.web.users import ROLES, create_user, list_users, set_active, set_password
 
 
 @main.group("users")
@@ -34,3 +34,33 @@ def list_(app: App) -> None:
     for row in rows:
         state = "" if row["active"] else "  (disabled)"
         click.echo(f"{row['username']:<20} {row['role']:<13} {row['email'] or '-'}{state}")
+
+
+@users.command("passwd")
+@click.argument("username")
+@click.password_option("--password", prompt="New password", confirmation_prompt=True,
+                       help="Prompted for when not given (at least 8 characters).")  # fmt: skip
+@pass_app
+def passwd(app: App, username: str, password: str) -> None:
+    """Set a new password; every web session the user had ends at once."""
+    ended = set_password(app.store, username, password, actor="cli")
+    click.echo(f"Password changed for {username.strip().lower()}; {ended} session(s) ended.")
+
+
+@users.command("disable")
+@click.argument("username")
+@click.option("--reason", help="Why, for the audit log.")
+@pass_app
+def disable(app: App, username: str, reason: str | None) -> None:
+    """Stop a user signing in; their open web sessions end at once."""
+    ended = set_active(app.store, username, False, actor="cli", reason=reason)
+    click.echo(f"Disabled {username.strip().lower()}; {ended} session(s) ended.")
+
+
+@users.command("enable")
+@click.argument("username")
+@pass_app
+def enable(app: App, username: str) -> None:
+    """Let a disabled user sign in again."""
+    set_active(app.store, username, True, actor="cli")
+    click.echo(f"Enabled {username.strip().lower()}.")

@@ -55,14 +55,14 @@ def triage_demo_mail(store: Store, policy: Policy, result: DemoResult) -> None:
     rules = Counter(r["match_rule"] or "unmatched" for r in store.db["messages"].rows_where("direction = 'inbound'"))
     result.notes.append(f"mail: {len(sent)} sent reminders recorded; {stats.stored} replies read from the sample mailbox")
     result.notes.append("mail: matched by " + ", ".join(f"{rule} {n}" for rule, n in sorted(rules.items())))
-    settings = demo_settings()
+    settings = demo_settings(result.db_path)
     classifier = build_classifier(settings, store=store)
     triaged = triage_pending(store, classifier, make_router(policy, settings, actor="demo"), actor="demo")
     result.notes.append(f"mail: {triaged} replies classified by {classifier.name} and routed")
     statuses = Counter(r["status"] for r in store.db["messages"].rows_where("direction = 'inbound'", select="status"))
     result.notes.append("mail: " + ", ".join(f"{n} {status}" for status, n in sorted(statuses.items())))
     # No SMTP server in the demo: alerts go to the offline outbox next to the database, as real mail would.
-    sent = deliver_pending_alerts(store, FolderSender(Path(result.db_path).parent / "outbox"), settings)
+    sent = deliver_pending_alerts(store, FolderSender(settings.outbox_dir or Path(result.db_path).parent / "outbox"), settings)
     open_rows = {t: store.db[t].count_where("status = 'open'") for t in ("disputes", "promises", "tasks")}
     bounces = store.db["contacts"].count_where("status = 'bouncing'")
     result.notes.append(f"routing: {open_rows['disputes']} dispute(s), {open_rows['promises']} promise(s), "

@@ -1,5 +1,6 @@
 """Saving a copy of each sent email in the IMAP Sent folder, and finding it again by Message-ID."""
 
+import ssl
 from typing import Protocol
 
 from imapclient import IMAPClient
@@ -7,6 +8,7 @@ from imapclient.exceptions import IMAPClientError
 
 from copilot.config import ImapSettings
 from copilot.errors import MailboxError
+from copilot.mail.mailbox.imap import open_client, untrusted_certificate
 
 
 class Appender(Protocol):
@@ -28,11 +30,13 @@ class ImapAppender:
     def _connect(self) -> IMAPClient:
         s = self.settings
         try:
-            client = IMAPClient(s.host, port=s.port, ssl=s.tls, timeout=30)
+            client = open_client(s, timeout=30)  # the same TLS setup (and CA file) as polling
             if s.oauth2_token:
                 client.oauth2_login(s.username, s.oauth2_token.get_secret_value())
             else:
                 client.login(s.username, s.password.get_secret_value() if s.password else "")
+        except ssl.SSLCertVerificationError as exc:
+            raise MailboxError(untrusted_certificate(s, exc)) from None
         except (IMAPClientError, OSError) as exc:
             raise MailboxError(f"cannot log in to IMAP {s.host}:{s.port}: {exc}") from None
         return client

@@ -52,7 +52,8 @@ def compose_draft(
     limit = policy.drafting.max_body_chars
     rendered = render_draft(facts, tone)
     template_flags = _tagged(check_draft(rendered.subject, rendered.body, facts, limit), "template")
-    if not use_llm(settings, chat_model):
+    # The drafting prompt writes English; translated drafts come from the reviewed templates.
+    if not use_llm(settings, chat_model) or facts.language != "en":
         return Composed(rendered.subject, rendered.body, "template", rendered.template, flags=template_flags)
 
     from copilot.drafting.llm_draft import LlmDraftError, draft_with_llm  # langchain-openai is slow to import

@@ -12,7 +12,8 @@ from pydantic import BaseModel, ConfigDict
 from copilot.config import Settings
 from copilot.policy.model import Policy
 
-KINDS: tuple[str, ...] = ("reminder", "pre_due", "broken_promise", "request_reply")
+KINDS: tuple[str, ...] = ("reminder", "pre_due", "broken_promise", "request_reply", "dispute_reply")
+LANGUAGES: tuple[str, ...] = ("en", "de", "fr", "es", "nl")  # languages our email templates are written in
 
 
 class _Fact(BaseModel):
@@ -43,6 +44,16 @@ class RequestFact(_Fact):
     received_on: date | None = None
 
 
+class DisputeFact(_Fact):
+    """How a dispute was resolved, for the reply that tells the customer."""
+
+    outcome: str  # credit_note | partial_credit | void | stands
+    reason: str | None = None
+    credit: Decimal | None = None  # the amount credited (credit note, partial credit, void)
+    currency: str | None = None
+    remaining: Decimal | None = None  # what is still to pay on the disputed invoices afterwards
+
+
 class SenderFact(_Fact):
     name: str
     title: str | None = None
@@ -67,6 +78,8 @@ class DraftFacts(_Fact):
     offer_payment_plan: bool = False
     promise: PromiseFact | None = None
     request: RequestFact | None = None
+    dispute: DisputeFact | None = None
+    language: str = "en"  # en | de | fr | es | nl: the template set the text was written from
 
     def totals(self) -> dict[str, Decimal]:
         """Open balance per currency, in the order the currencies first appear."""
@@ -85,6 +98,10 @@ class DraftFacts(_Fact):
         pairs |= {(cur, total) for cur, total in self.totals().items()}
         if self.promise and self.promise.amount is not None:
             pairs.add((self.promise.currency, self.promise.amount))
+        if self.dispute and self.dispute.currency:
+            for value in (self.dispute.credit, self.dispute.remaining):
+                if value is not None:
+                    pairs.add((self.dispute.currency, value))
         return pairs
 
     def allowed_dates(self) -> set[date]:
@@ -102,11 +119,36 @@ class DraftFacts(_Fact):
             dates.add(self.request.received_on)
         return dates
 
+    @property
+    def oldest_days(self) -> int:
+        """Days past due of the most overdue listed invoice (0 or less when none is overdue)."""
+        return max((inv.days_overdue for inv in self.invoices), default=0)
+
+    @property
+    def youngest_days(self) -> int:
+        """Days past due of the least overdue listed invoice: a claim about "all of them" must hold for this one."""
+        return min((inv.days_overdue for inv in self.invoices), default=0)
+
+    def all_overdue_more_than(self, *, days: int = 0, months: int = 0) -> bool:
+        """True when every listed invoice is more than this many days, or calendar months, past its due date."""
+        if not self.invoices:
+            return False
+        return all(self.as_of > add_months(inv.due_date, months) + timedelta(days=days) for inv in self.invoices)
+
     def invoice_numbers(self) -> list[str]:
         return [inv.number for inv in self.invoices]
 
     def payment_links(self) -> list[str]:
         return [inv.payment_link for inv in self.invoices if inv.payment_link]
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` calendar months later, or the month's last day when it is shorter (31 Jan + 1 = 28 Feb)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
+    return date(year, month, min(day.day, last))
 
 
 def sender_for(tier: int, settings: Settings) -> SenderFact:
@@ -147,6 +189,8 @@ def build_facts(
     settings: Settings,
     promise: PromiseFact | None = None,
     request: RequestFact | None = None,
+    dispute: DisputeFact | None = None,
+    language: str = "en",
 ) -> DraftFacts:
     """Collect what one draft may say, from ledger rows and the policy."""
     if kind not in KINDS:
@@ -169,4 +213,6 @@ def build_facts(
         offer_payment_plan=tier >= p.payment_plan_from_tier,
         promise=promise,
         request=request,
+        dispute=dispute,
+        language=language if language in LANGUAGES else "en",
     )

@@ -23,6 +23,7 @@ from copilot.config import Settings
 from copilot.drafting.facts import DraftFacts
 from copilot.drafting.render import long_date, money
 from copilot.errors import ConfigError, CopilotError
+from copilot.redact import redact
 from copilot.resources import prompts_dir
 from copilot.store import Store
 
@@ -168,7 +169,7 @@ def draft_with_llm(
     except (OpenAIError, OSError, ValueError) as exc:
         log_call(store, settings.llm, purpose=PURPOSE, prompt_version=prompt.version, outcome="failed",
                  latency_ms=(time.perf_counter() - start) * 1000, error=str(exc)[:500])  # fmt: skip
-        raise LlmDraftError(f"the model call failed: {exc}") from None
+        raise LlmDraftError(redact(f"the model call failed: {exc}", extra=[settings.llm.api_key])) from None
     usage = getattr(answer, "usage_metadata", None) or {}
     latency = (time.perf_counter() - start) * 1000
     try:

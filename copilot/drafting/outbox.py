@@ -2,10 +2,13 @@
 
 How a crash or a retry never sends twice
 ----------------------------------------
-1. Claim. One committed UPDATE moves the draft from `approved` (or `failed`, on a
-   retry) to `sending`, only if it is still in that state, and stores our own
-   Message-ID (kept across retries). Two workers cannot both claim a draft, and the
-   Message-ID is on disk before any byte reaches the SMTP server.
+1. Claim. One committed transaction checks the draft against the account's state
+   now (`sendcheck`: pauses, payments, bounces; the draft may be rewritten without an
+   invoice, withdrawn, or refused back to review) and moves it from `approved` (or
+   `failed`, on a retry) to `sending`, only if it is still in that state, storing our
+   own Message-ID (kept across retries) and the claiming process (pid and host). Two
+   workers cannot both claim a draft, and the Message-ID is on disk before any byte
+   reaches the SMTP server.
 2. Deliver. SMTP. A refusal (SendError) means the server did not take the mail: the
    draft becomes `failed` with the error, visible and safe to retry.
 3. File. APPEND a copy to the IMAP Sent folder.
@@ -13,8 +16,8 @@ How a crash or a retry never sends twice
    `messages` (so replies match by In-Reply-To), the edit distance and the audit event.
 
 A crash between 2 and 4 leaves the draft in `sending`. Reconciliation (on the next
-send of that draft once it has been stuck for `drafting.stuck_send_minutes`, or
-`reconcile_sending` at start-up) looks for the Message-ID among our outbound
+send of that draft once it has been stuck for `drafting.stuck_send_minutes`, at once
+when the claiming process is known to have exited, or `reconcile_sending` at start-up) looks for the Message-ID among our outbound
 messages and in the Sent folder. Found: the draft is marked `sent`, nothing is
 resent. Not found: the crash may have come after the SMTP server accepted the mail
 and before anything was filed, and no SMTP server can be asked what it accepted.
@@ -24,12 +27,15 @@ the resend reuses the same Message-ID, so mail clients that saw the first copy
 thread or drop the second. At most once, never silently twice.
 """
 
+import os
+import socket
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
 
 from copilot import clock
 from copilot.config import Settings
+from copilot.drafting import sendcheck
 from copilot.drafting.appender import Appender
 from copilot.drafting.render import signature
 from copilot.drafting.review import (
@@ -44,7 +50,7 @@ from copilot.drafting.review import (
 from copilot.errors import CopilotError, InvalidTransition, MailboxError, SendError
 from copilot.mail.sender import FolderSender, Sender, SmtpSender, new_message_id
 from copilot.policy import cadence
-from copilot.policy.model import Policy
+from copilot.policy.model import Policy, default_policy
 from copilot.policy.pauses import active_pauses, is_paused
 from copilot.store import Store, loads
 
@@ -79,7 +85,7 @@ def build_message(row: dict, settings: Settings) -> EmailMessage:
     if row.get("auto_send"):
         msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: tells auto-responders not to answer a robot
     msg["X-Copilot-Draft"] = str(row["id"])
-    msg.set_content(f"{row['body'].rstrip()}\n\n{signature(facts.sender)}\n")
+    msg.set_content(f"{row['body'].rstrip()}\n\n{signature(facts.sender, facts.language)}\n")
     return msg
 
 
@@ -90,21 +96,83 @@ def _audit_send(store: Store, row: dict, actor: str, channel: str, outcome: str,
                                       "at": clock.now_iso(), "attempt": row.get("attempts")})  # fmt: skip
 
 
-def _claim(store: Store, row: dict, actor: str, channel: str, settings: Settings) -> dict:
-    """Atomically move the draft to `sending` with its Message-ID, committed before SMTP starts."""
+class SendRefused(InvalidTransition):
+    """The account's state changed under an edited draft; a person decides what goes out."""
+
+
+def _claim(store: Store, row: dict, actor: str, channel: str, settings: Settings, policy: Policy,
+           automatic: bool) -> dict:  # fmt: skip
+    """Check the draft against the state now and move it to `sending` with its Message-ID, in one transaction.
+
+    The send-time check (`sendcheck.decide`) and the claim commit together, so no reply,
+    pause or payment can slip in between. A draft with nothing left to chase is withdrawn
+    (`superseded`) and returned unsent; an edited one whose invoices changed goes back to
+    review and SendRefused is raised once that is committed.
+    """
     message_id = row["message_id"] or new_message_id(settings.smtp)
     now = clock.now_iso()
+    refused: str | None = None
     with store.transaction():
-        cur = store.conn.execute(
-            "update drafts set status = 'sending', message_id = ?, attempts = coalesce(attempts, 0) + 1, "
-            "sent_by = ?, last_error = null, updated_at = ? where id = ? and status = ?",
-            [message_id, actor, now, row["id"], row["status"]],
-        )
-        if cur.rowcount != 1:
+        current = get_draft(store, row["id"])
+        if current["status"] != row["status"]:
             raise InvalidTransition(f"draft {row['id']} changed while it was being sent; look at it again")
-        claimed = get_draft(store, row["id"])
-        _audit_send(store, claimed, actor, channel, "started")
+        outcome = sendcheck.decide(store, current, policy, settings, clock.today(), automatic=automatic)
+        if outcome.action == "superseded":
+            return _withdraw(store, current, actor, outcome.reason or "superseded")
+        if outcome.action == "refused":
+            change = {**outcome.change, "status": "draft", "approved_by": None, "approved_at": None,
+                      "note": f"Not sent: {outcome.reason}", "updated_at": now}  # fmt: skip
+            store.db["drafts"].update(row["id"], change)
+            store.audit(actor, "draft", row["id"], "send_refused", reason=outcome.reason, customer_id=row["customer_id"],
+                        before={"status": current["status"]}, after={"status": "draft"})  # fmt: skip
+            refused = outcome.reason
+        else:
+            if outcome.action == "rewritten":
+                store.db["drafts"].update(row["id"], {**outcome.change, "updated_at": now})
+                store.audit(actor, "draft", row["id"], "rewritten_at_send", reason=outcome.reason,
+                            customer_id=row["customer_id"],
+                            before={"invoices": loads(current["invoice_numbers_json"], []), "tier": current["tier"]},
+                            after={"invoices": loads(outcome.change["invoice_numbers_json"], []),
+                                   "tier": outcome.change["tier"]})  # fmt: skip
+            cur = store.conn.execute(
+                "update drafts set status = 'sending', message_id = ?, attempts = coalesce(attempts, 0) + 1, "
+                "sent_by = ?, last_error = null, sending_pid = ?, sending_host = ?, updated_at = ? "
+                "where id = ? and status = ?",
+                [message_id, actor, os.getpid(), socket.gethostname(), now, row["id"], row["status"]],
+            )
+            if cur.rowcount != 1:
+                raise InvalidTransition(f"draft {row['id']} changed while it was being sent; look at it again")
+            claimed = get_draft(store, row["id"])
+            _audit_send(store, claimed, actor, channel, "started")
+    if refused:
+        raise SendRefused(f"draft {row['id']} was not sent: {refused}")
     return claimed
+
+
+def _withdraw(store: Store, row: dict, actor: str, reason: str) -> dict:
+    """Withdraw a draft the account's state has overtaken; it is never sent (runs inside the claim)."""
+    change = {"status": "superseded", "superseded_reason": reason, "auto_send": 0, "updated_at": clock.now_iso()}
+    store.db["drafts"].update(row["id"], change)
+    store.audit(actor, "draft", row["id"], "superseded", reason=reason, customer_id=row["customer_id"],
+                before={"status": row["status"], "invoices": loads(row["invoice_numbers_json"], [])},
+                after={"status": "superseded"})  # fmt: skip
+    return {**row, **change}
+
+
+def owner_gone(row: dict) -> bool:
+    """True when the process that claimed this send ran on this host and has exited (so nothing is in flight)."""
+    pid, host = row.get("sending_pid"), row.get("sending_host")
+    if not pid or host != socket.gethostname():
+        return False
+    if pid == os.getpid():
+        return False  # this very process: the send may be in flight on another thread
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # someone else's live process
+    return False
 
 
 def _record_sent(store: Store, row: dict, msg: EmailMessage, actor: str, channel: str, note: str | None) -> dict:
@@ -155,17 +223,27 @@ def send_draft(
     appender: Appender | None = None,
     *,
     confirm_not_delivered: bool = False,
+    policy: Policy | None = None,
+    automatic: bool = False,
 ) -> dict:
-    """Send one approved (or failed, to retry) draft; returns the draft row. Never delivers a draft twice."""
+    """Send one approved (or failed, to retry) draft; returns the draft row. Never delivers a draft twice.
+
+    The draft is checked against the account's state at the moment it is claimed (see `_claim`):
+    it may come back `superseded` (withdrawn, not sent), or SendRefused may be raised.
+    """
     if store.conn.tx_depth:
         raise CopilotError("send_draft must not run inside a transaction: the 'sending' mark has to be committed first")
     row = get_draft(store, draft_id)
     channel = channel_of(sender)
-    if row["status"] == "sent":
+    if row["status"] in ("sent", "superseded"):
         return row
+    if channel == "smtp" and not settings.demo:
+        problem = sendcheck.placeholder_identity(settings)
+        if problem:
+            raise SendRefused(f"draft {draft_id} was not sent: {problem}")
     if row["status"] == "sending":
         stuck = timedelta(minutes=settings.drafting.stuck_send_minutes)
-        if clock.now() - _updated(row) < stuck:
+        if clock.now() - _updated(row) < stuck and not owner_gone(row):
             raise InvalidTransition(f"draft {draft_id} is being sent right now")
         row = reconcile_draft(store, row, actor, appender, settings)
         if row["status"] == "sent":
@@ -176,7 +254,9 @@ def send_draft(
                                     "check the recipient's mailbox, then retry with confirmation")  # fmt: skip
     elif row["status"] != "approved":
         raise InvalidTransition(f"draft {draft_id} is {row['status']}; approve it before sending")
-    row = _claim(store, row, actor, channel, settings)
+    row = _claim(store, row, actor, channel, settings, policy or default_policy(), automatic)
+    if row["status"] == "superseded":
+        return row
     msg = build_message(row, settings)
     try:
         sender.send(msg)
@@ -225,7 +305,7 @@ def reconcile_sending(store: Store, settings: Settings, actor: str, appender: Ap
                       *, older_than: timedelta | None = None) -> list[dict]:  # fmt: skip
     """Settle every draft stuck in `sending` (run at start-up, when no send can be in flight)."""
     cutoff = clock.now() - (older_than if older_than is not None else timedelta(minutes=settings.drafting.stuck_send_minutes))
-    stuck = [r for r in store.db["drafts"].rows_where("status = 'sending'") if _updated(r) <= cutoff]
+    stuck = [r for r in store.db["drafts"].rows_where("status = 'sending'") if _updated(r) <= cutoff or owner_gone(r)]
     return [reconcile_draft(store, r, actor, appender, settings) for r in stuck]
 
 
@@ -237,18 +317,26 @@ def send_auto_drafts(
     appender: Appender | None = None,
     actor: str = "auto-send",
 ) -> list[dict]:
-    """Send the drafts the plan marked for auto-send, re-checking tier, policy, pauses, guardrails and caps first."""
+    """Send the drafts the plan marked for auto-send, re-checking tier, policy, pauses, guardrails and caps first.
+
+    Resumes after a crash: a draft this actor approved but did not get to send is sent now, and
+    one left in `sending` by a process that has gone is settled first (`reconcile_sending`).
+    """
     today = clock.today()
     results = []
-    for row in list(store.db["drafts"].rows_where("status = 'draft' and auto_send = 1", order_by="id")):
+    reconcile_sending(store, settings, actor, appender)
+    waiting = store.db["drafts"].rows_where(
+        "auto_send = 1 and (status = 'draft' or (status = 'approved' and approved_by = ?))", [actor], order_by="id")
+    for row in list(waiting):
         reason = auto_send_blocker(store, row, policy, today)
         if reason:
             with store.transaction():
                 store.db["drafts"].update(row["id"], {"auto_send": 0, "updated_at": clock.now_iso()})
                 store.audit(actor, "draft", row["id"], "auto_send_withheld", reason=reason, customer_id=row["customer_id"])
             continue
-        approve_draft(store, row["id"], actor, policy=policy)
-        results.append(send_draft(store, row["id"], sender, settings, actor, appender))
+        if row["status"] == "draft":
+            approve_draft(store, row["id"], actor, policy=policy)
+        results.append(send_draft(store, row["id"], sender, settings, actor, appender, policy=policy, automatic=True))
     return results
 
 

@@ -32,6 +32,30 @@ def long_date(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+MONTH_NAMES: dict[str, tuple[str, ...]] = {
+    "de": ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November",
+           "Dezember"),
+    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre",
+           "décembre"),
+    "es": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
+           "noviembre", "diciembre"),
+    "nl": ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+           "november", "december"),
+}  # fmt: skip
+
+
+def local_date(day: date, language: str = "en") -> str:
+    """A date written out the way each language does: '20. November 2026', '20 de noviembre de 2026'."""
+    if language not in MONTH_NAMES:
+        return long_date(day)
+    month = MONTH_NAMES[language][day.month - 1]
+    if language == "de":
+        return f"{day.day}. {month} {day.year}"
+    if language == "es":
+        return f"{day.day} de {month} de {day.year}"
+    return f"{day.day} {month} {day.year}"
+
+
 def money(amount: Decimal, currency: str) -> str:
     return fmt(amount, currency)
 
@@ -47,6 +71,7 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=False,
     )
     env.filters["long_date"] = long_date
+    env.filters["ldate"] = local_date
     env.filters["money"] = lambda amount, currency: money(Decimal(amount), currency)
     return env
 
@@ -55,6 +80,8 @@ def template_name(facts: DraftFacts) -> str:
     """The most specific template for the draft: a segment variant when one exists."""
     base = f"tier{facts.tier}" if facts.kind == "reminder" else facts.kind
     names = _email_templates()
+    if facts.language != "en" and f"email/{facts.language}/{base}.txt.j2" in names:
+        return f"email/{facts.language}/{base}.txt.j2"  # translations have no segment variants
     specific = f"email/{base}.{facts.segment}.txt.j2"
     return specific if specific in names else f"email/{base}.txt.j2"
 
@@ -69,7 +96,7 @@ def render_draft(facts: DraftFacts, tone: str = "standard") -> Rendered:
     if tone not in TONES:
         raise ValueError(f"unknown tone {tone!r} (expected one of {', '.join(TONES)})")
     name = template_name(facts)
-    context = {"f": facts, "tone": tone, "totals": facts.totals(), "greeting": greeting(facts)}
+    context = {"f": facts, "tone": tone, "totals": facts.totals(), "greeting": greeting(facts), "lang": facts.language}
     module = environment().get_template(name).make_module(context)
     subject = " ".join(str(getattr(module, "subject", "")).split())
     if not subject:
@@ -78,8 +105,22 @@ def render_draft(facts: DraftFacts, tone: str = "standard") -> Rendered:
     return Rendered(subject=subject, body=body, template=name)
 
 
+GREETINGS: dict[str, tuple[str, str]] = {  # (to a named person, to the team)
+    "en": ("Hello {name},", "Hello {company} team,"),
+    "de": ("Guten Tag {name},", "Guten Tag an das Team von {company},"),
+    "fr": ("Bonjour {name},", "Bonjour à l'équipe de {company},"),
+    "es": ("Hola, {name}:", "Estimado equipo de {company}:"),
+    "nl": ("Beste {name},", "Beste collega's van {company},"),
+}
+SIGN_OFFS: dict[str, str] = {"en": "Kind regards,", "de": "Mit freundlichen Grüßen", "fr": "Cordialement,",
+                             "es": "Saludos cordiales,", "nl": "Met vriendelijke groet,"}  # fmt: skip
+
+
 def greeting(facts: DraftFacts) -> str:
-    return f"Hello {facts.contact_name or facts.customer_name + ' team'},"
+    """The contact by name when the ledger knows it, else the customer's team, in the draft's language."""
+    named, team = GREETINGS.get(facts.language, GREETINGS["en"])
+    name = (facts.contact_name or "").strip()
+    return named.format(name=name) if name else team.format(company=facts.customer_name)
 
 
 def _tidy(text: str) -> str:
@@ -92,9 +133,9 @@ def _tidy(text: str) -> str:
     return "\n".join(out)
 
 
-def signature(sender: SenderFact) -> str:
+def signature(sender: SenderFact, language: str = "en") -> str:
     """The sign-off the product appends to every outgoing body."""
-    lines = ["Kind regards,", sender.name]
+    lines = [SIGN_OFFS.get(language, SIGN_OFFS["en"]), sender.name]
     lines += [part for part in (sender.title, sender.company) if part]
     lines.append(sender.email)
     return "\n".join(lines)

@@ -1,11 +1,12 @@
-"""Review actions on a draft: edit, approve, reject with a reason, regenerate with a tone hint, expire.
+"""Review actions on a draft: edit, approve, reject with a reason, regenerate with a tone hint, expire, revive.
 
 Every change is audited in the same transaction. Approval re-runs the guardrails on the
 text as it stands, so an edit cannot slip a wrong amount or a premature threat past
 them; a person may still approve a flagged draft by giving an override reason.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from rapidfuzz.distance import Levenshtein
@@ -17,6 +18,9 @@ from copilot.drafting.guardrails import check_draft
 from copilot.errors import CopilotError, InvalidTransition, NotFound
 from copilot.policy.model import Policy, default_policy
 from copilot.store import Store, dumps
+
+if TYPE_CHECKING:
+    from copilot.drafting.sendcheck import Rederived
 
 OPEN_STATUSES: tuple[str, ...] = ("draft", "approved", "sending", "failed")
 EDITABLE: tuple[str, ...] = ("draft", "approved", "failed")
@@ -45,9 +49,21 @@ def current_flags(row: dict, policy: Policy) -> list[dict]:
     return [{**f.as_dict(), "source": "current"} for f in flags]
 
 
+def normalized_text(text: str | None) -> str:
+    """The text with line endings made LF and trailing whitespace dropped from each line and the end.
+
+    A browser's form posts CRLF line endings, and editors strip or add trailing spaces; neither is an edit.
+    """
+    lines = (text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines).rstrip()
+
+
 def edit_distance(original: str | None, sent: str | None) -> int:
-    """Characters inserted, deleted or replaced between the draft as written and the text as sent."""
-    return Levenshtein.distance(original or "", sent or "")
+    """Characters inserted, deleted or replaced between the draft as written and the text as sent.
+
+    Line-ending and trailing-whitespace differences do not count (see `normalized_text`).
+    """
+    return Levenshtein.distance(normalized_text(original), normalized_text(sent))
 
 
 def _change(store: Store, row: dict, change: dict, user: str, action: str, reason: str | None = None) -> dict:
@@ -87,29 +103,32 @@ def edit_draft(store: Store, draft_id: int, user: str, *, subject: str | None = 
     if body is not None:
         if not body.strip():
             raise ValueError("the body must not be empty")
-        change["body"] = body.strip()
-    if not change:
-        return row
+        change["body"] = normalized_text(body).strip()
+    if all(normalized_text(v) == normalized_text(row.get(k)) for k, v in change.items()):
+        return row  # the same text, perhaps with a browser's CRLF line endings: not an edit
     change["guardrail_flags_json"] = dumps(current_flags({**row, **change}, policy or default_policy()))
     if row["status"] in ("approved", "failed"):  # changed text needs a fresh approval before it goes out
-        change |= {"status": "draft", "approved_by": None, "approved_at": None}
+        change |= {"status": "draft", "approved_by": None, "approved_at": None, "send_after": None}
     return _change(store, row, change, user, "edited")
 
 
 def approve_draft(store: Store, draft_id: int, user: str, *, policy: Policy | None = None,
-                  override_reason: str | None = None) -> dict:  # fmt: skip
-    """Approve for sending after re-checking the guardrails on the current text."""
+                  override_reason: str | None = None, send_after: datetime | None = None) -> dict:  # fmt: skip
+    """Approve for sending after re-checking the guardrails on the current text.
+
+    `send_after` holds the send until then, so the approval can be undone (`copilot.drafting.hold`).
+    """
     row = get_draft(store, draft_id)
     _require(row, ("draft",), "approved")
-    if _expired(row, clock.now()):
-        _change(store, row, {"status": "expired"}, user, "expired", reason="past its expiry time")
-        raise InvalidTransition(f"draft {draft_id} expired at {row['expires_at']}; plan again for a fresh one")
+    if _expired(row, clock.now()):  # refused, not expired here: expiry is `tick`'s and `plan`'s to record
+        raise InvalidTransition(f"draft {draft_id} expired at {row['expires_at']}; revive or regenerate it first")
     flags = current_flags(row, policy or default_policy())
     if flags and not (override_reason and override_reason.strip()):
         details = "; ".join(f["detail"] for f in flags)
         raise GuardrailBlocked(f"draft {draft_id} fails the guardrails ({details}); fix it or give an override reason")
     change = {"status": "approved", "approved_by": user, "approved_at": clock.now_iso(),
-              "guardrail_flags_json": dumps(flags)}  # fmt: skip
+              "guardrail_flags_json": dumps(flags),
+              "send_after": send_after.isoformat(timespec="milliseconds") if send_after else None}  # fmt: skip
     return _change(store, row, change, user, "approved", reason=override_reason if flags else None)
 
 
@@ -132,21 +151,58 @@ def regenerate_draft(
     settings: Settings | None = None,
     chat_model: BaseChatModel | None = None,
 ) -> dict:
-    """Write the draft again, warmer or firmer, from the same facts; it returns to review."""
-    from copilot.drafting.compose import compose_draft  # compose imports the LLM seam; keep review light
+    """Write the draft again, warmer or firmer, from the account's state today; it returns to review.
 
+    An expired draft may be regenerated too: it comes back with a fresh expiry.
+    """
     if tone_hint not in TONE_HINTS:
         raise ValueError(f"tone_hint must be one of {', '.join(TONE_HINTS)} (got {tone_hint!r})")
+    policy = policy or default_policy()
     row = get_draft(store, draft_id)
-    _require(row, EDITABLE, "regenerated")
-    text = compose_draft(store, draft_facts(row), policy or default_policy(), settings or get_settings(),
-                         tone=tone_hint, chat_model=chat_model)  # fmt: skip
-    change = {
-        "subject": text.subject, "body": text.body, "original_body": text.body, "generator": text.generator,
-        "template": text.template, "prompt_version": text.prompt_version, "tone_hint": tone_hint,
-        "guardrail_flags_json": dumps(text.flags), "status": "draft", "approved_by": None, "approved_at": None,
-    }  # fmt: skip
+    _require(row, (*EDITABLE, "expired"), "regenerated")
+    change = _from_current_state(store, row, policy, settings or get_settings(), tone=tone_hint, chat_model=chat_model)
+    change |= {"tone_hint": tone_hint, "status": "draft", "approved_by": None, "approved_at": None,
+               "send_after": None}
+    if row["status"] == "expired":
+        change["expires_at"] = _expiry(policy)
     return _change(store, row, change, user, "regenerated", reason=f"tone: {tone_hint}")
+
+
+def revive_draft(store: Store, draft_id: int, user: str, *, policy: Policy | None = None,
+                 settings: Settings | None = None) -> dict:  # fmt: skip
+    """Bring an expired draft back to review with a fresh expiry; rewritten if the account's state moved on."""
+    from copilot.drafting.sendcheck import edited, rederive
+
+    policy = policy or default_policy()
+    row = get_draft(store, draft_id)
+    _require(row, ("expired",), "revived")
+    found = rederive(store, row, clock.today(), rewriting=True)
+    change: dict = {}
+    if found.blocker or not found.keep or found.changed or not edited(row):
+        # Written again from today's state: days overdue, balances and holds as they are now.
+        change = _from_current_state(store, row, policy, settings or get_settings(), found=found)
+    change |= {"status": "draft", "approved_by": None, "approved_at": None, "stale_at": None, "stale_reason": None,
+               "expires_at": _expiry(policy)}  # fmt: skip
+    return _change(store, row, change, user, "revived", reason="brought back from expired")
+
+
+def _expiry(policy: Policy) -> str:
+    return (clock.now() + timedelta(hours=policy.drafting.expiry_hours)).isoformat(timespec="seconds")
+
+
+def _from_current_state(store: Store, row: dict, policy: Policy, settings: Settings, *, tone: str | None = None,
+                        chat_model: BaseChatModel | None = None, found: "Rederived | None" = None) -> dict:  # fmt: skip
+    """The draft's text, facts and recipients written again from the account's state today."""
+    from copilot.drafting.sendcheck import rederive, rewrite  # sendcheck builds on this module
+
+    found = found or rederive(store, row, clock.today(), rewriting=True)
+    if found.blocker or not found.keep:
+        raise InvalidTransition(f"draft {row['id']} has nothing left to say: "
+                                f"{found.blocker or 'nothing left to chase: ' + found.reasons()}")  # fmt: skip
+    change = rewrite(store, row, found.keep, policy, settings, clock.today(), tone=tone, allow_llm=True,
+                     chat_model=chat_model)  # fmt: skip
+    note = f"Rewritten from the current state: {found.reasons()}." if found.changed else None
+    return {**change, "note": note, "stale_at": None, "stale_reason": None}
 
 
 def _expired(row: dict, now: datetime) -> bool:

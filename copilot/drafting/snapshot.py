@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from copilot.drafting.review import OPEN_STATUSES
+from copilot.ledger.credits import chase_balance, pending_by_invoice
 from copilot.policy import cadence
 from copilot.policy.model import Policy
 from copilot.store import Store
@@ -24,6 +25,11 @@ def day_of(text: str | None) -> date | None:
         return date.fromisoformat(text[:10]) if text else None
     except ValueError:
         return None
+
+
+def is_open(invoice: dict) -> bool:
+    """May this ledger row be chased at all: open or part-paid, with money still owed."""
+    return invoice["status"] in ("open", "partially_paid") and Decimal(invoice["open_balance"]) > 0
 
 
 @dataclass
@@ -46,8 +52,13 @@ class Snapshot:
 def read_snapshot(store: Store, as_of: date, policy: Policy) -> Snapshot:
     db = store.db
     day = as_of.isoformat()
-    invoices = [r for r in db.query("select * from invoices where status in ('open', 'partially_paid')")
-                if Decimal(r["open_balance"]) > 0]  # fmt: skip
+    invoices = [r for r in db.query("select * from invoices where status in ('open', 'partially_paid')") if is_open(r)]
+    # A credit agreed in a dispute lowers what we chase until the ERP import books it.
+    credits = pending_by_invoice(store)
+    if credits:
+        invoices = [r if r["number"] not in credits else {**r, "open_balance": str(chase_balance(
+                    Decimal(r["open_balance"]), credits[r["number"]]))} for r in invoices]  # fmt: skip
+        invoices = [r for r in invoices if Decimal(r["open_balance"]) > 0]
     pauses = db.query("select * from pauses where lifted_at is null and (until is null or until >= ?)", [day])
     last_touch: dict[str, date] = {}
     touches = db.query(
@@ -68,7 +79,7 @@ def read_snapshot(store: Store, as_of: date, policy: Policy) -> Snapshot:
         if sent and week <= sent <= as_of:
             account_week[row["customer_id"]] += 1
     marks = ", ".join("?" * len(OPEN_STATUSES))
-    busy_sql = f"select distinct customer_id from drafts where status in ({marks}) or plan_date = ?"
+    busy_sql = f"select distinct customer_id from drafts where status in ({marks}) or (plan_date = ? and status != 'superseded')"
     busy = {r["customer_id"] for r in db.query(busy_sql, [*OPEN_STATUSES, day])}
     latest: dict[str, dict] = {}
     for row in db.query(

@@ -15,6 +15,7 @@ from copilot.evaluation.dataset import LabelledReply
 from copilot.evaluation.metrics import compute_metrics, pair_up
 from copilot.evaluation.predictions import Prediction, provenance
 from copilot.labels import Classifier, Label
+from copilot.redact import redact
 from copilot.store import Store
 
 RUN_SCHEMA = "copilot-eval-run/1"
@@ -85,7 +86,7 @@ def run_classifier(
         except ClassifierError as exc:
             elapsed = (time.perf_counter() - t0) * 1000
             predictions.append(Prediction(id=item.id, label=Label.OTHER, confidence=0.0, needs_review=True,
-                                          latency_ms=elapsed, error=str(exc)))  # fmt: skip
+                                          latency_ms=elapsed, error=redact(str(exc))))  # fmt: skip
             continue
         predictions.append(Prediction.from_classification(item.id, result, (time.perf_counter() - t0) * 1000))
     wall = time.perf_counter() - started

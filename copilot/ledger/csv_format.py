@@ -22,7 +22,9 @@ INVOICE_COLUMNS = (
     "customer_id", "customer_name", "segment", "arr", "account_owner_email", "billing_emails",
     "invoice_number", "issue_date", "due_date", "amount", "currency", "open_balance", "status",
     "payment_link", "po_number", "account_team_emails", "risky",
+    "contact_names", "contact_roles", "contact_language",
 )  # fmt: skip
+CONTACT_LANGUAGES = ("en", "de", "fr", "es", "nl")
 INVOICE_REQUIRED = ("customer_id", "customer_name", "invoice_number", "due_date", "amount", "currency")
 PAYMENT_COLUMNS = ("payment_id", "invoice_number", "customer_id", "amount", "currency", "paid_on", "method", "reference")
 PAYMENT_REQUIRED = ("payment_id", "invoice_number", "amount", "currency", "paid_on")
@@ -75,6 +77,27 @@ class InvoiceRow(_Row):
     status: str = "open"
     payment_link: str | None = None
     po_number: str | None = None
+    # Optional, in the same order as billing_emails and separated by ";": who each contact is, and their role.
+    contact_names: list[str] | None = None
+    contact_roles: list[str] | None = None
+    contact_language: str | None = None
+
+    @field_validator("contact_names", "contact_roles", mode="before")
+    @classmethod
+    def _aligned(cls, value: Any) -> list[str] | None:
+        if value is None:
+            return None
+        return [part.strip() for part in str(value).split(";")]
+
+    @field_validator("contact_language", mode="before")
+    @classmethod
+    def _language(cls, value: Any) -> str | None:
+        if value is None:
+            return None
+        code = str(value).strip().lower()
+        if code not in CONTACT_LANGUAGES:
+            raise ValueError(f"contact_language {value!r} is not one of {', '.join(CONTACT_LANGUAGES)}")
+        return code
 
     @field_validator("billing_emails", "account_team_emails", mode="before")
     @classmethod
@@ -128,6 +151,11 @@ class InvoiceRow(_Row):
             raise ValueError(f"due_date {self.due_date} is before issue_date {self.issue_date}")
         if self.arr is not None and self.arr < 0:
             raise ValueError("arr must not be negative")
+        for column in ("contact_names", "contact_roles"):
+            values = getattr(self, column)
+            if values is not None and len(values) != len(self.billing_emails):
+                raise ValueError(f"{column} has {len(values)} entries but billing_emails has "
+                                 f"{len(self.billing_emails)}; give one per billing email, in the same order")  # fmt: skip
         return self
 
 

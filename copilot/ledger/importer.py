@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from copilot import clock
+from copilot.drafting.stale import mark_stale
 from copilot.errors import ImportRejected
+from copilot.ledger.credits import confirm_credits
 from copilot.ledger.csv_format import (  # noqa: F401  (the column lists are part of this module's interface)
     INVOICE_COLUMNS,
     INVOICE_REQUIRED,
@@ -23,6 +25,7 @@ from copilot.ledger.csv_format import (  # noqa: F401  (the column lists are par
     read_csv,
     validate_rows,
 )
+from copilot.ledger.daily import record_day
 from copilot.policy.cadence import segment_for
 from copilot.policy.model import Policy
 from copilot.store import Store, dumps
@@ -95,6 +98,7 @@ def import_invoices(
             actor, "import", digest[:16], "import_invoices",
             reason=f"file {Path(path).name} (sha256 {digest[:12]})", after=result.summary(),
         )  # fmt: skip
+    record_day(store, clock.today())  # the dashboard's figures for today follow the ledger
     return result
 
 
@@ -125,14 +129,22 @@ def _upsert_customer(store: Store, inv: InvoiceRow, segment: str, now: str, acto
 
 def _upsert_contacts(store: Store, inv: InvoiceRow, now: str, actor: str) -> None:
     table = store.db["contacts"]
-    for email in inv.billing_emails:
-        if next(table.rows_where("customer_id = ? and email = ?", [inv.customer_id, email]), None):
+    for n, email in enumerate(inv.billing_emails):
+        given = {"name": inv.contact_names[n] if inv.contact_names else None,
+                 "role": inv.contact_roles[n] if inv.contact_roles else None,
+                 "language": inv.contact_language}  # fmt: skip
+        given = {k: v for k, v in given.items() if v}
+        existing = next(table.rows_where("customer_id = ? and email = ?", [inv.customer_id, email]), None)
+        if existing is not None:
+            diff = _changes(existing, given)
+            if diff:
+                table.update(existing["id"], {**diff, "updated_at": now})
+                store.audit(actor, "contact", existing["id"], "updated", before={k: existing.get(k) for k in diff},
+                            after=diff, customer_id=inv.customer_id)  # fmt: skip
             continue
-        pk = table.insert(
-            {"customer_id": inv.customer_id, "email": email, "role": "billing", "status": "ok",
-             "created_at": now, "updated_at": now}
-        ).last_pk  # fmt: skip
-        store.audit(actor, "contact", pk, "created", after={"email": email}, customer_id=inv.customer_id)
+        row = {"customer_id": inv.customer_id, "email": email, "role": "billing", "status": "ok", **given}
+        pk = table.insert({**row, "created_at": now, "updated_at": now}).last_pk
+        store.audit(actor, "contact", pk, "created", after={"email": email, **given}, customer_id=inv.customer_id)
 
 
 def _settled(erp_balance: Decimal, amount: Decimal, paid: Decimal, erp_status: str) -> tuple[Decimal, str]:
@@ -181,9 +193,13 @@ def _upsert_invoice(store: Store, inv: InvoiceRow, now: str, actor: str, result:
         before = {k: existing.get(k) for k in diff}
         store.audit(actor, "invoice", inv.invoice_number, "updated", before=before, after=diff, customer_id=inv.customer_id)
         result.updated.append(inv.invoice_number)
+        if {"status", "open_balance", "amount", "due_date"} & set(diff):
+            mark_stale(store, inv.customer_id, f"the ERP changed {inv.invoice_number} ({', '.join(sorted(diff))}) "
+                                               "after the draft was planned", actor)  # fmt: skip
     else:
         result.unchanged.append(inv.invoice_number)
     result.affected_invoices.add(inv.invoice_number)
+    confirm_credits(store, inv.invoice_number, inv.open_balance, status, actor)
 
 
 def import_payments(
@@ -224,6 +240,7 @@ def import_payments(
             actor, "import", digest[:16], "import_payments",
             reason=f"file {Path(path).name} (sha256 {digest[:12]})", after=result.summary(),
         )  # fmt: skip
+    record_day(store, clock.today())  # the dashboard's figures for today follow the ledger
     return result
 
 

@@ -8,13 +8,12 @@ parsed goes to `quarantine` with its error instead, where collectors can see it.
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from email import policy
-from email.parser import BytesHeaderParser
 
 from copilot import clock
+from copilot.budget import Budget, BudgetFactory, within
 from copilot.mail.autoreply import AutoReply, detect
 from copilot.mail.matching import Match, MatchInput, match_message
-from copilot.mail.parse import ParsedMessage, ParseLimits, header, parse_message
+from copilot.mail.parse import ParsedMessage, ParseLimits, decode_header_value, header_end, parse_message
 from copilot.routing.alerts import AlertContent, create_alert
 from copilot.store import Store, dumps
 
@@ -42,6 +41,7 @@ class IntakeContext:
     alert_recipients: list[str] = field(default_factory=list)
     bounce_alerts: bool = True  # False where triage routes each reply: routing then raises a fuller alert
     actor: str = "intake"
+    budget: BudgetFactory = Budget  # a fresh time budget for each message parsed
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,8 @@ def dedupe_key(message_id: str | None, raw_sha256: str) -> str:
 
 def store_inbound(ctx: IntakeContext, raw: bytes, loc: Location) -> Outcome:
     """Parse and store one message (call inside a transaction); raise ParseError for quarantine."""
-    parsed = parse_message(raw, ctx.limits)
+    with within(ctx.budget()):
+        parsed = parse_message(raw, ctx.limits)
     key = dedupe_key(parsed.message_id, parsed.raw_sha256)
     existing = ctx.store.conn.execute("select id from messages where dedupe_key = ?", [key]).fetchone()
     if existing:
@@ -117,6 +118,7 @@ def _message_row(parsed: ParsedMessage, loc: Location, key: str, auto: AutoReply
         "invoice_numbers_json": dumps(match.invoice_numbers),
         "match_rule": match.rule,
         "status": status,
+        "review_reason": parsed.review_reason,
         "created_at": clock.now_iso(),
     }
 
@@ -160,29 +162,63 @@ def record_bounce(ctx: IntakeContext, msg_id: int, auto: AutoReply, customer_id:
 
 
 def quarantine(ctx: IntakeContext, raw: bytes, loc: Location, error: str) -> int:
-    """Keep an unprocessable message's head and error where collectors can see it (call inside a transaction)."""
-    head = _head(raw)
+    """Keep an unprocessable message, its location and error where collectors can see it (call inside a transaction).
+
+    Nothing here depends on parsing the message: the bytes are kept as they came, and Message-ID,
+    Subject and From are read best-effort from the raw header lines. Should even that fail, the
+    entry is written with the location, size and error alone.
+    """
     table = ctx.store.db["quarantine"]
     found = next(table.rows_where("mailbox = ? and folder = ? and uidvalidity = ? and uid = ?",
                                   [loc.mailbox, loc.folder, loc.uidvalidity, loc.uid], select="id"), None)  # fmt: skip
     if found:
         return found["id"]
-    qid = table.insert({
-        "mailbox": loc.mailbox, "folder": loc.folder, "uidvalidity": loc.uidvalidity, "uid": loc.uid,
-        "message_id": head.get("message_id"), "subject": head.get("subject"), "from_addr": head.get("from"),
-        "error": error[:2000], "size": len(raw), "raw_head": raw[:RAW_HEAD_BYTES], "status": "open",
-        "created_at": clock.now_iso(),
-    }).last_pk  # fmt: skip
+    raw = bytes(raw) if isinstance(raw, (bytes, bytearray)) else b""
+    row = {"mailbox": loc.mailbox, "folder": loc.folder, "uidvalidity": loc.uidvalidity, "uid": loc.uid,
+           "error": error[:2000], "size": len(raw), "raw_head": raw[:RAW_HEAD_BYTES], "raw": raw, "status": "open",
+           "created_at": clock.now_iso()}  # fmt: skip
+    head = head_fields(raw)
+    try:
+        with ctx.store.transaction():
+            qid = table.insert({**row, "message_id": head.get("message_id"), "subject": head.get("subject"),
+                                "from_addr": head.get("from")}).last_pk  # fmt: skip
+    except Exception as exc:  # noqa: BLE001 -- a header value the store refuses must not keep the entry out
+        log.warning("quarantine entry for %s/%s uid %s kept without header fields: %s", loc.mailbox, loc.folder, loc.uid, exc)
+        qid = table.insert(row).last_pk
     ctx.store.audit(ctx.actor, "quarantine", qid, "quarantined", reason=error[:500])
     log.warning("quarantined %s/%s uid %s: %s", loc.mailbox, loc.folder, loc.uid, error)
     return qid
 
 
-def _head(raw: bytes) -> dict[str, str | None]:
-    """Best-effort Message-ID, Subject and From for the quarantine list; never raises on bad input."""
-    try:
-        msg = BytesHeaderParser(policy=policy.default).parsebytes(raw[:RAW_HEAD_BYTES])
-    except (ValueError, TypeError, IndexError, LookupError, RecursionError):
-        return {}
-    return {k: (header(msg, h)[:500] or None) for k, h in (("message_id", "Message-ID"), ("subject", "Subject"), ("from", "From"))}
+_HEAD_FIELDS = {"message-id": "message_id", "subject": "subject", "from": "from"}
 
+
+def head_fields(raw: bytes) -> dict[str, str | None]:
+    """Best-effort Message-ID, Subject and From read straight from the header lines; never raises.
+
+    No MIME parser is involved, so a message that broke parsing still shows who sent what.
+    """
+    try:
+        block = raw[: min(header_end(raw[:RAW_HEAD_BYTES]), RAW_HEAD_BYTES)].decode("ascii", "surrogateescape")
+        found: dict[str, str] = {}
+        current: str | None = None
+        for line in block.splitlines():
+            if line[:1] in (" ", "\t"):
+                if current is not None:
+                    found[current] += " " + line.strip()
+                continue
+            name, sep, value = line.partition(":")
+            key = _HEAD_FIELDS.get(name.strip().lower()) if sep else None
+            current = key if key is not None and key not in found else None
+            if current is not None:
+                found[current] = value.strip()
+        return {key: (_best_effort(value)[:500] or None) for key, value in found.items()}
+    except Exception:  # noqa: BLE001 -- the quarantine path must not fail on the message it is keeping
+        return {}
+
+
+def _best_effort(value: str) -> str:
+    try:
+        return decode_header_value(value)
+    except Exception:  # noqa: BLE001 -- fall back to the raw text with undecodable bytes shown as '?'
+        return value.encode("utf-8", "replace").decode("utf-8", "replace").replace("\x00", "")

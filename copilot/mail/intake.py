@@ -78,19 +78,18 @@ def set_cursor(ctx: IntakeContext, mailbox: str, folder: str, uidvalidity: int, 
 def process_message(ctx: IntakeContext, mail: RawMail, loc: Location) -> Outcome:
     """Store (or quarantine) one message and advance the cursor past it, atomically."""
     store = ctx.store
-    if mail.truncated:
+    if mail.error is not None:
+        error = f"the message could not be read from the mailbox: {mail.error}"
+    elif mail.truncated:
         error = f"message is {mail.size:,} bytes, over the {ctx.limits.max_message_bytes:,}-byte limit; only its header was read"
-        with store.transaction():
-            qid = quarantine(ctx, mail.raw, loc, error)
-            set_cursor(ctx, loc.mailbox, loc.folder, loc.uidvalidity, loc.uid)
-        return Outcome("quarantined", qid)
-    try:
-        with store.transaction():
-            outcome = store_inbound(ctx, mail.raw, loc)
-            set_cursor(ctx, loc.mailbox, loc.folder, loc.uidvalidity, loc.uid)
-        return outcome
-    except Exception as exc:  # noqa: BLE001 -- isolation boundary: one poison message must never block the mailbox
-        error = f"{type(exc).__name__}: {exc}"
+    else:
+        try:
+            with store.transaction():
+                outcome = store_inbound(ctx, mail.raw, loc)
+                set_cursor(ctx, loc.mailbox, loc.folder, loc.uidvalidity, loc.uid)
+            return outcome
+        except Exception as exc:  # noqa: BLE001 -- isolation boundary: one poison message must never block the mailbox
+            error = f"{type(exc).__name__}: {exc}"
     with store.transaction():
         qid = quarantine(ctx, mail.raw, loc, error)
         set_cursor(ctx, loc.mailbox, loc.folder, loc.uidvalidity, loc.uid)
@@ -198,6 +197,8 @@ class Poller:
     on_stored: Callable[[IntakeStats], None] | None = None  # e.g. triage what was stored
     rand: Callable[[], float] = random.random
     stats: IntakeStats = field(default_factory=IntakeStats)
+    # How the poller waits out a reconnect delay; tests pass one that only records the delays.
+    pause: Callable[[float], object] | None = None
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -256,7 +257,7 @@ class Poller:
                 log.warning("%s/%s: %s; reconnecting in %.1fs (attempt %d)", source.name, folder, exc, delay, attempt)
                 with self._lock:
                     self.stats.reconnects += 1
-                self.stop.wait(delay)
+                (self.pause or self.stop.wait)(delay)
             finally:
                 if mailbox is not None:
                     mailbox.close()

@@ -5,22 +5,26 @@ and attachments may be huge. Every limit here is there so one hostile message ca
 memory or time; what cannot be parsed at all raises `ParseError` for the caller to quarantine.
 """
 
+import binascii
+import codecs
 import email
+import email.parser
 import hashlib
+import html
 import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.errors import HeaderParseError
-from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
 from email.policy import EmailPolicy, linesep_splitter
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
 import html2text
 
+from copilot.budget import BudgetExceeded, checkpoint
 from copilot.errors import ParseError
 from copilot.mail.split import split_reply
+from copilot.mail.visible import visible_html
 
 MSGID_RE = re.compile(r"<[^<>\s]+>")
 FOLD_RE = re.compile(r"\r?\n(?=[ \t])")
@@ -36,6 +40,9 @@ class ParseLimits:
     max_parts: int = 500
     max_text_chars: int = 200_000  # of the full text kept
     max_reply_input_chars: int = 50_000  # the new text is at the top; splitting needs no more than this
+    max_multiparts: int = 50  # multipart containers parsed as MIME; past this the body is read as text
+    max_html_chars: int = 2_000_000  # of each HTML part turned into text; markup is bulky, the text kept is capped anyway
+    max_html_tags: int = 10_000  # HTML with more tags is stripped of markup instead of rendered, and goes to review
 
 
 class _PlainHeaders(EmailPolicy):
@@ -89,6 +96,7 @@ class ParsedMessage:
     attachments: list[Attachment]
     defects: list[str]
     email: EmailMessage = field(repr=False)
+    review_reason: str | None = None  # why parsing stopped short (budget spent, MIME too complex); such mail goes to review
 
 
 def parse_message(raw: bytes, limits: ParseLimits | None = None) -> ParsedMessage:
@@ -100,18 +108,54 @@ def parse_message(raw: bytes, limits: ParseLimits | None = None) -> ParsedMessag
         raise ParseError(f"message is {len(raw):,} bytes, over the {limits.max_message_bytes:,}-byte limit")
     if not raw.strip():
         raise ParseError("message is empty (no headers and no body)")
+    data = _clean_header_section(bytes(raw))
+    # The stdlib parser's cost grows with the square of multipart nesting (10 s at a depth of 1,000), and
+    # the budget cannot interrupt it. Ordinary mail has a handful of multipart containers; past the cap the
+    # headers are parsed and the body is kept as text, for a person to read.
+    containers = len(_BOUNDARY_PARAM.findall(data, 0, limits.max_message_bytes))
+    flattened = containers > limits.max_multiparts
     try:
-        msg = email.message_from_bytes(bytes(raw), policy=PARSE_POLICY)
+        msg = email.message_from_bytes(data, policy=PARSE_POLICY) if not flattened else _headers_only(data)
     except RecursionError:
         raise ParseError("MIME structure is nested too deeply to parse") from None
     if not msg.keys():
         raise ParseError("message has no headers")
 
     defects = [type(d).__name__ for d in msg.defects]
-    plain, html, attachments = _collect_parts(msg, limits, defects)
+    if flattened:
+        defects.append(f"{containers} multipart containers, over the {limits.max_multiparts} read; the body was kept as plain text")
+    plain: list[str] = []
+    html: list[str] = []
+    attachments: list[Attachment] = []
+    text_full = ""
+    text_reply: str | None = None
+    review_reason: str | None = None
+    try:  # each step is bounded by a cap; the budget stops the later ones when a message is slow anyway
+        checkpoint("reading the MIME parts")
+        if flattened:
+            review_reason = defects[-1]
+            plain = [decode_bytes(data[header_end(data) :][: limits.max_text_chars * 2], "utf-8")]
+        else:
+            plain, html, attachments = _collect_parts(msg, limits, defects)
+        checkpoint("turning HTML into text")
+        if not plain and any(h.count("<", 0, limits.max_html_chars) > limits.max_html_tags for h in html):
+            # Turning HTML into text costs time per tag; past the cap the tags are stripped in one linear pass
+            # instead, which cannot tell hidden text from visible, so a person reads the message.
+            review_reason = f"HTML with more than {limits.max_html_tags:,} tags was read without its markup"
+            defects.append(review_reason)
+            text_full = "\n\n".join(_strip_tags(h[: limits.max_html_chars]) for h in html).strip()
+        else:
+            text_full = ("\n\n".join(plain) if plain else "\n\n".join(html_to_text(h[: limits.max_html_chars]) for h in html)).strip()
+        text_full = text_full[: limits.max_text_chars]
+        checkpoint("splitting off quoted history")
+        text_reply = reply_text(text_full[: limits.max_reply_input_chars], " ".join(header(msg, "Subject").split()))
+    except BudgetExceeded as exc:
+        review_reason = str(exc)
+        defects.append(review_reason)
+    if text_reply is None:
+        text_full = text_full or "\n\n".join(plain)[: limits.max_text_chars].strip()
+        text_reply = text_full[: limits.max_reply_input_chars]
     body_was_html = not plain and bool(html)
-    text_full = ("\n\n".join(plain) if plain else "\n\n".join(html_to_text(h) for h in html)).strip()
-    text_full = text_full[: limits.max_text_chars]
     from_name, from_addr = _address(header(msg, "From"))
 
     return ParsedMessage(
@@ -128,12 +172,53 @@ def parse_message(raw: bytes, limits: ParseLimits | None = None) -> ParsedMessag
         sent_at=_date(header(msg, "Date")),
         headers=_header_map(msg),
         text_full=text_full,
-        text_reply=reply_text(text_full[: limits.max_reply_input_chars], " ".join(header(msg, "Subject").split())),
+        text_reply=text_reply,
         body_was_html=body_was_html,
         attachments=attachments,
         defects=defects,
         email=msg,
+        review_reason=review_reason,
     )
+
+
+_BOUNDARY_PARAM = re.compile(rb"boundary\s*=", re.IGNORECASE)
+
+
+def _headers_only(data: bytes) -> Message:
+    return email.parser.BytesParser(policy=PARSE_POLICY).parsebytes(data[: header_end(data)] + b"\r\n\r\n", headersonly=True)
+
+
+def header_end(raw: bytes) -> int:
+    """Where the header section ends (the first empty line), or the length when there is none."""
+    ends = [i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0]
+    return min(ends) if ends else len(raw)
+
+
+_HEADER_NAME = re.compile(rb"^([^:\r\n]{1,200}):", re.M)
+_NAME_JUNK = re.compile(rb"[\x00-\x08\x0b-\x1f\x7f-\xff]")
+
+
+def _clean_header_section(raw: bytes) -> bytes:
+    """The message with NULs dropped from its header section and stray bytes from its header names.
+
+    A NUL (or the 0x80 some servers store for it) in a header name makes the parser stop reading
+    headers and take the rest for the body; a NUL in a value breaks charset lookups. No header has
+    a use for either, so they are dropped before parsing (the raw hash still covers the bytes as sent).
+    """
+    end = header_end(raw)
+    head = raw[:end]
+    if head.isascii() and b"\x00" not in head:
+        return raw
+    head = head.replace(b"\x00", b"")
+
+    def fix(m: re.Match[bytes]) -> bytes:
+        name = m.group(1)
+        if name[:1] in (b" ", b"\t") or not _NAME_JUNK.search(name):
+            return m.group(0)  # a folded continuation line, or a clean name
+        cleaned = _NAME_JUNK.sub(b"", name)
+        return cleaned + b":" if cleaned else m.group(0)
+
+    return _HEADER_NAME.sub(fix, head) + raw[end:]
 
 
 # -- headers ----------------------------------------------------------------
@@ -149,8 +234,15 @@ def header(msg: Message, name: str) -> str:
 
 
 def decode_header_value(raw: object) -> str:
-    """Unfold a raw header value and decode encoded words and stray 8-bit bytes; never raises."""
-    text = str(raw)
+    """Unfold a raw header value and decode encoded words and stray 8-bit bytes; never raises.
+
+    Encoded words are decoded here rather than by `email.header`, which raises on a charset name
+    holding a stray byte (`=?utf-8\x80?B?...?=`) and decodes `punycode` or `undefined` into garbage
+    or not at all. A charset that names no text encoding falls back to UTF-8, then cp1252.
+    """
+    text = str(raw)[:MAX_HEADER_CHARS]
+    if "\x00" in text:
+        text = text.replace("\x00", "")
     if "\n" in text:
         text = FOLD_RE.sub(" ", text)
     text = text.strip()
@@ -162,10 +254,74 @@ def decode_header_value(raw: object) -> str:
             text = data.decode("cp1252", errors="replace")
     if "=?" not in text:
         return text
+    return _decode_encoded_words(text)
+
+
+MAX_HEADER_CHARS = 200_000  # a header value longer than this is cut before it is decoded
+_ENCODED_WORD = re.compile(r"=\?([^?\s]{0,80})\?([bBqQ])\?([^?\s]*)\?=")
+_Q_HEX = re.compile(rb"=([0-9A-Fa-f]{2})")
+_BASE64_JUNK = re.compile(rb"[^A-Za-z0-9+/]")
+# Codecs Python knows that are not character sets a mail client would use; their names in mail are
+# mistakes or attacks, so the text is read as if the charset were unknown.
+_NOT_CHARSETS = frozenset({"punycode", "idna", "undefined", "unicode_escape", "raw_unicode_escape", "mbcs", "oem"})
+
+
+def text_codec(name: str | None) -> str | None:
+    """The Python codec for a MIME charset name, or None when it names no usable text encoding."""
+    if not name:
+        return None
+    clean = "".join(ch for ch in str(name) if ch.isascii() and ch.isprintable()).strip().strip("\"'").lower()
+    clean = clean.split("*", 1)[0]  # RFC 2231 language suffix: utf-8*en
+    if not clean:
+        return None
     try:
-        return str(make_header(decode_header(text)))
-    except (HeaderParseError, LookupError, UnicodeError, ValueError):
-        return text
+        info = codecs.lookup(clean)
+    except (LookupError, ValueError, TypeError):
+        return None
+    if not getattr(info, "_is_text_encoding", True) or info.name.replace("-", "_") in _NOT_CHARSETS:
+        return None
+    return info.name
+
+
+def decode_bytes(data: bytes, charset: str | None) -> str:
+    """Bytes in a declared charset, best effort: the charset, else UTF-8, else cp1252 with replacements."""
+    codec = text_codec(charset)
+    for name in (codec, "utf-8"):
+        if name is None:
+            continue
+        try:
+            return data.decode(name)
+        except (UnicodeError, LookupError, ValueError):
+            continue
+    return data.decode("cp1252", errors="replace")
+
+
+def _decode_word(charset: str, encoding: str, payload: str) -> str:
+    data = payload.encode("ascii", "replace")
+    if encoding in "bB":
+        data = _BASE64_JUNK.sub(b"", data)
+        data = data[: len(data) - len(data) % 4] if len(data) % 4 == 1 else data + b"=" * (-len(data) % 4)
+        try:
+            data = binascii.a2b_base64(data)
+        except (binascii.Error, ValueError):
+            return payload
+    else:
+        data = _Q_HEX.sub(lambda m: bytes([int(m.group(1), 16)]), data.replace(b"_", b" "))
+    return decode_bytes(data, charset).replace("\x00", "")
+
+
+def _decode_encoded_words(text: str) -> str:
+    """RFC 2047: decode each encoded word; whitespace between two adjacent encoded words is dropped."""
+    out: list[str] = []
+    pos = 0
+    for m in _ENCODED_WORD.finditer(text):
+        gap = text[pos : m.start()]
+        if pos == 0 or gap.strip():  # keep text before the first word and any non-blank text between words
+            out.append(gap)
+        out.append(_decode_word(m.group(1), m.group(2), m.group(3)))
+        pos = m.end()
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def _header_map(msg: Message, max_headers: int = 200, max_len: int = 2000) -> dict[str, str]:
@@ -281,22 +437,26 @@ def _attachment(part: Message, ctype: str, filename: str | None, limits: ParseLi
 
 
 def decode_text(part: Message) -> str:
-    """Decode a text part, surviving missing, unknown or lying charsets."""
-    payload = part.get_payload(decode=True)
+    """Decode a text part, surviving missing, unknown, lying or non-text charsets."""
+    try:
+        payload = part.get_payload(decode=True)
+    except (ValueError, TypeError, LookupError, AssertionError):
+        payload = None
     if payload is None:
         inner = part.get_payload()
         return inner if isinstance(inner, str) else ""
-    declared = part.get_content_charset() or "us-ascii"
-    for charset in (declared, "utf-8"):
-        try:
-            return payload.decode(charset)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return payload.decode("cp1252", errors="replace")
+    try:
+        declared = part.get_param("charset")
+    except (ValueError, TypeError, LookupError):
+        declared = None
+    if isinstance(declared, tuple):  # RFC 2231 form: (charset, language, value)
+        declared = declared[0] or declared[2]
+    return decode_bytes(payload, str(declared) if declared else "us-ascii").replace("\x00", "")
 
 
 def html_to_text(html: str) -> str:
-    """Readable text from HTML; scripts, styles and images are dropped."""
+    """The text a reader sees: hidden elements, invisible text, comments, scripts, styles and images are dropped."""
+    html = visible_html(html)
     converter = html2text.HTML2Text()
     converter.body_width = 0
     converter.ignore_images = True
@@ -304,6 +464,14 @@ def html_to_text(html: str) -> str:
     converter.ignore_emphasis = True
     converter.unicode_snob = True
     return converter.handle(html).strip()
+
+
+_TAG = re.compile(r"<[^<>]{0,4000}>|<")
+_SPACES = re.compile(r"[ \t\r\f\v]+")
+
+
+def _strip_tags(markup: str) -> str:
+    return _SPACES.sub(" ", html.unescape(_TAG.sub(" ", markup))).strip()
 
 
 def reply_text(text: str, subject: str = "") -> str:

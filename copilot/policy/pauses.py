@@ -24,12 +24,27 @@ def active_pauses(store: Store, customer_id: str, as_of: date, scope: str | None
 
 def is_paused(pauses: list[dict], invoice_number: str | None = None, scope: str = "dunning") -> bool:
     """Pure: does this set of pauses hold the account (or the given invoice) for `scope`?"""
+    return pause_for(pauses, invoice_number, scope) is not None
+
+
+def pause_for(pauses: list[dict], invoice_number: str | None = None, scope: str = "dunning") -> dict | None:
+    """Pure: the first pause that holds the account (or the given invoice) for `scope`, or None."""
     for p in pauses:
         if p["scope"] != scope and not (scope == "auto_send" and p["scope"] == "dunning"):
             continue
         if p["invoice_number"] is None or p["invoice_number"] == invoice_number:
-            return True
-    return False
+            return p
+    return None
+
+
+def describe_pause(pause: dict) -> str:
+    """'disputed (INV-1)': a pause in the words a collector reads."""
+    words = {"dispute": "disputed", "promise": "promised to pay", "paid": "said to be paid",
+             "request": "waiting on the customer's request", "frustration": "customer frustrated",
+             "snooze": "contact away (auto-reply)", "manual": "paused by a person"}  # fmt: skip
+    what = words.get(pause["reason"], pause["reason"])
+    where = pause["invoice_number"] or "the whole account"
+    return f"{what} ({where}, pause #{pause['id']})"
 
 
 def add_pause(
@@ -57,9 +72,13 @@ def add_pause(
         "created_by": actor,
         "created_at": clock.now_iso(),
     }
+    from copilot.drafting.stale import mark_stale  # drafting imports this module; a top-level import would cycle
+
     with store.transaction():
         pk = store.db["pauses"].insert(row).last_pk
         store.audit(actor, "pause", pk, "paused", reason=note or reason, after=row, customer_id=customer_id)
+        if scope == "dunning" or reason == "frustration":
+            mark_stale(store, customer_id, f"paused after planning: {describe_pause({**row, 'id': pk})}", actor)
     return pk
 
 

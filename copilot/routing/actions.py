@@ -47,6 +47,24 @@ class RecordPromise:
 
 
 @dataclass(frozen=True)
+class PlannedInstalment:
+    due: date
+    amount: Decimal | None
+    grace_until: date
+
+
+@dataclass(frozen=True)
+class RecordPlan:
+    """A payment plan: one record, and each instalment a promise of its own that is kept or broken alone."""
+
+    key: str
+    currency: str | None
+    total: Decimal | None
+    instalments: tuple[PlannedInstalment, ...]
+    invoice_numbers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class CancelPromise:
     promise_id: int
     reason: str
@@ -107,6 +125,7 @@ Action = (
     OpenDispute
     | Pause
     | RecordPromise
+    | RecordPlan
     | CancelPromise
     | CreateTask
     | RaiseAlert

@@ -25,6 +25,7 @@ from copilot.ledger.money import fmt
 from copilot.mail.sender import Sender, new_message_id
 from copilot.policy.cadence import bucket_for
 from copilot.records import update_audited
+from copilot.redact import redact
 from copilot.store import Store, dumps, loads
 
 if TYPE_CHECKING:  # routing imports this module; importing it back at run time would be circular
@@ -48,7 +49,7 @@ class AlertContent:
 
 
 def reply_link(settings: Settings, message_id: int) -> str:
-    return f"{settings.web.base_url.rstrip('/')}/replies/{message_id}"
+    return f"{settings.web.base_url.rstrip('/')}/messages/{message_id}"
 
 
 def compose_alert(
@@ -241,11 +242,11 @@ def deliver_pending_alerts(
             change.update(status="sent", sent_at=stamp, last_error=None, next_attempt_at=None)
             report.sent.append(alert["id"])
         elif attempts >= settings.alerts.max_attempts:
-            change.update(status="failed", last_error="; ".join(errors), next_attempt_at=None)
+            change.update(status="failed", last_error=redact("; ".join(errors)), next_attempt_at=None)
             report.failed.append(alert["id"])
         else:
             retry_at = (now + backoff(attempts, settings)).isoformat(timespec="seconds")
-            change.update(last_error="; ".join(errors), next_attempt_at=retry_at)
+            change.update(last_error=redact("; ".join(errors)), next_attempt_at=retry_at)
             report.retrying.append(alert["id"])
         action = {"sent": "delivered", "failed": "delivery_failed"}.get(change.get("status", ""), "delivery_retry")
         update_audited(store, "alerts", alert["id"], change, actor="alerts", entity="alert", action=action,

@@ -4,6 +4,7 @@ Everything here runs inside the caller's transaction and writes an audit event w
 """
 
 from datetime import date
+from decimal import Decimal
 from typing import Any, assert_never
 
 from copilot import clock
@@ -21,6 +22,7 @@ from copilot.routing.actions import (
     OpenDispute,
     Pause,
     RaiseAlert,
+    RecordPlan,
     RecordPromise,
     SetMessageStatus,
     SuppressAlert,
@@ -72,6 +74,31 @@ def close_with_pauses(store: Store, table: str, entity: str, pk: int, change: di
     """Close a dispute, promise or task (change['status'] says how) and lift the pauses that belonged to it."""
     update_audited(store, table, pk, change, actor=actor, entity=entity, action=change["status"], reason=reason)
     lift_pauses_from(store, entity, pk, actor, reason)
+
+
+def settle_plan_of(store: Store, promise_id: int, actor: str, reason: str) -> str | None:
+    """After an instalment changed: close its plan once the plan's outcome is known; returns the new status.
+
+    One broken instalment breaks the plan (and lifts its pause: the account is back in the cadence); every
+    instalment kept keeps it; cancelled instalments with none open cancel it.
+    """
+    promise = store.db["promises"].get(promise_id)
+    plan_id = promise.get("plan_id")
+    if not plan_id:
+        return None
+    plan = store.db["payment_plans"].get(plan_id)
+    if plan["status"] != "open":
+        return None
+    statuses = [r["status"] for r in store.db["promises"].rows_where("plan_id = ?", [plan_id])]
+    if "broken" in statuses:
+        status = "broken"
+    elif "open" in statuses:
+        return None
+    else:
+        status = "kept" if all(s == "kept" for s in statuses) else "cancelled"
+    close_with_pauses(store, "payment_plans", "plan", plan_id, {"status": status, "resolved_at": clock.now_iso()}, actor,
+                      f"plan #{plan_id} {status}: {reason}")  # fmt: skip
+    return status
 
 
 def unflag(store: Store, customer_id: str, source: str, actor: str, reason: str) -> None:
@@ -131,9 +158,29 @@ class _Applier:
                 }  # fmt: skip
                 pk = insert_audited(self.store, "promises", "promise", row, self.actor, self.why)
                 return self._created(action.key, "promise", pk)
+            case RecordPlan():
+                plan = {
+                    **base, "currency": action.currency, "total": None if action.total is None else str(action.total),
+                    "instalments": len(action.instalments), "status": "open", "created_at": now,
+                }  # fmt: skip
+                plan_id = insert_audited(self.store, "payment_plans", "plan", plan, self.actor, self.why)
+                before = Decimal("0")
+                for number, part in enumerate(action.instalments, start=1):
+                    row = {
+                        **base, "promised_date": part.due.isoformat(), "date_was_given": 1,
+                        "amount": None if part.amount is None else str(part.amount), "currency": action.currency,
+                        "invoice_numbers_json": dumps(list(action.invoice_numbers)), "status": "open",
+                        "grace_until": part.grace_until.isoformat(), "created_at": now, "plan_id": plan_id,
+                        "instalment": number, "plan_amount_before": str(before),
+                    }  # fmt: skip
+                    insert_audited(self.store, "promises", "promise", row, self.actor,
+                                   f"{self.why}: instalment {number} of {len(action.instalments)} of plan #{plan_id}")  # fmt: skip
+                    before += part.amount or Decimal("0")
+                return self._created(action.key, "plan", plan_id)
             case CancelPromise():
                 close_with_pauses(self.store, "promises", "promise", action.promise_id,
                                   {"status": "cancelled", "resolved_at": now}, self.actor, action.reason)  # fmt: skip
+                settle_plan_of(self.store, action.promise_id, self.actor, action.reason)
                 return None
             case CreateTask():
                 pk = open_task(
@@ -201,6 +248,8 @@ def apply_actions(
         else:
             applier = _Applier(store, state, classification, settings, actor)
             record = [{**describe(a), "created": applier.apply(a)} for a in actions]
+            # Drafts planned before this reply may now say something untrue: the plan writes them again.
+            mark_stale(store, state.customer.id, f"{applier.why} after the draft was planned", actor)
         row = {
             "message_id": state.message.id, "classification_id": classification_id,
             "customer_id": state.customer.id if state.customer else None, "label": classification.label.value,
@@ -221,6 +270,7 @@ def reverse_decision(store: Store, decision: dict, actor: str, reason: str) -> l
         for promise in db["promises"].rows_where("message_id = ? and status = 'open'", [mid]):
             close_with_pauses(store, "promises", "promise", promise["id"], {"status": "cancelled", "resolved_at": now},
                               actor, reason)  # fmt: skip
+            settle_plan_of(store, promise["id"], actor, reason)
         for task in db["tasks"].rows_where("message_id = ? and status = 'open'", [mid]):
             change = {"status": "cancelled", "done_at": now, "done_by": actor}
             close_with_pauses(store, "tasks", "task", task["id"], change, actor, reason)
@@ -239,3 +289,10 @@ def reverse_decision(store: Store, decision: dict, actor: str, reason: str) -> l
         store.audit(actor, "message", mid, "routing_reversed", reason=reason, customer_id=decision["customer_id"],
                     after={"decision": decision["id"], "not_reversed": kept})  # fmt: skip
     return kept
+
+
+def mark_stale(store: Store, customer_id: str, reason: str, actor: str) -> list[int]:
+    """Mark the customer's waiting drafts stale (drafting imports routing, so its module is imported here, late)."""
+    from copilot.drafting.stale import mark_stale as mark
+
+    return mark(store, customer_id, reason, actor)

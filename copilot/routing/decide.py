@@ -1,8 +1,10 @@
 """The routing decision: a pure function from a classification and the account's facts to actions."""
 
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import assert_never
 
+from copilot.classify.instalments import extract_plan, schedule
 from copilot.labels import Classification, Label
 from copilot.policy.model import Policy, RoutingPolicy
 from copilot.routing.actions import (
@@ -14,7 +16,9 @@ from copilot.routing.actions import (
     MarkContact,
     OpenDispute,
     Pause,
+    PlannedInstalment,
     RaiseAlert,
+    RecordPlan,
     RecordPromise,
     SetMessageStatus,
     SuppressAlert,
@@ -130,6 +134,9 @@ def _promise(c: Classification, state: AccountState, rules: RoutingPolicy) -> li
         for p in state.open_promises
         if not invoices or not p.invoice_numbers or set(invoices) & set(p.invoice_numbers)
     ]
+    plan = _plan(c, state, rules, promised, currency)
+    if plan is not None:
+        return actions + plan
     actions.append(
         RecordPromise(
             key="promise",
@@ -149,6 +156,28 @@ def _promise(c: Classification, state: AccountState, rules: RoutingPolicy) -> li
     targets: tuple[str | None, ...] = invoices or (None,)
     actions += [Pause("promise", note, invoice_number=n, until=grace_until, source_key="promise") for n in targets]
     return actions
+
+
+def _plan(c: Classification, state: AccountState, rules: RoutingPolicy, first: date, currency: str | None) -> list[Action] | None:
+    """Several instalments in the reply: one plan, dunning waiting until the last instalment's grace ends."""
+    sent = date.fromisoformat(state.message.sent_at[:10]) if state.message.sent_at else state.as_of
+    terms = extract_plan(state.message.excerpt, sent)
+    if terms is None or state.customer is None:
+        return None
+    invoices = state.matched_open_invoices
+    currency = terms.currency() or currency or state.customer.currency
+    owed = [i for i in state.customer.open_invoices if (not invoices or i.number in invoices) and i.currency == currency]
+    total = sum((i.open_balance for i in owed), Decimal("0")) or None
+    grace = timedelta(days=rules.promise_grace_days)
+    planned = tuple(PlannedInstalment(i.due, i.amount, i.due + grace) for i in schedule(terms, first, total, currency))
+    last = planned[-1].grace_until
+    amounts = ", ".join(f"{p.due}" + (f" {currency} {p.amount}" if p.amount is not None else "") for p in planned)
+    note = f"payment plan in {len(planned)} instalments ({amounts}); waiting until {last}"
+    actions: list[Action] = [RecordPlan("plan", currency, total, planned, invoices)]
+    if last < state.as_of:
+        return [*actions, LogNote("every instalment is already past its grace period; checked on the next tick")]
+    targets: tuple[str | None, ...] = invoices or (None,)
+    return [*actions, *(Pause("promise", note, invoice_number=n, until=last, source_key="plan") for n in targets)]
 
 
 def _paid(state: AccountState, rules: RoutingPolicy) -> list[Action]:

@@ -10,10 +10,11 @@ from decimal import Decimal
 
 from copilot import clock
 from copilot.config import Settings
+from copilot.ledger.daily import record_day
 from copilot.policy.model import Policy
 from copilot.policy.pauses import lift_pause
 from copilot.routing.alerts import compose_alert, create_alert
-from copilot.routing.apply import close_with_pauses, open_task
+from copilot.routing.apply import close_with_pauses, mark_stale, open_task, settle_plan_of
 from copilot.routing.state import dispute_owner, load_customer, load_message
 from copilot.store import Store, loads
 
@@ -79,7 +80,8 @@ def promise_kept(store: Store, promise: dict) -> bool:
         currency=promise["currency"],
     )
     if amount is not None:
-        return received >= amount
+        # An instalment is kept once payments cover it on top of the plan's earlier instalments.
+        return received >= amount + Decimal(promise.get("plan_amount_before") or "0")
     return not invoices and received > 0
 
 
@@ -88,6 +90,7 @@ def _mark_promise(store: Store, promise: dict, status: str, reason: str) -> None
     close_with_pauses(
         store, "promises", "promise", promise["id"], change, ACTOR, f"promise #{promise['id']} {status}: {reason}"
     )
+    settle_plan_of(store, promise["id"], ACTOR, f"instalment {promise.get('instalment')} {status}: {reason}")
 
 
 def on_payments(store: Store, invoice_numbers: set[str] | list[str], policy: Policy, as_of: date) -> TickReport:
@@ -97,7 +100,10 @@ def on_payments(store: Store, invoice_numbers: set[str] | list[str], policy: Pol
     if not numbers:
         return report
     marks = ",".join("?" * len(numbers))
-    customers = sorted({r["customer_id"] for r in store.db["invoices"].rows_where(f"number in ({marks})", numbers)})
+    customer_invoices: dict[str, set[str]] = {}
+    for r in store.db["invoices"].rows_where(f"number in ({marks})", numbers, select="number, customer_id"):
+        customer_invoices.setdefault(r["customer_id"], set()).add(r["number"])
+    customers = sorted(customer_invoices)
     with store.transaction():
         for customer_id in customers:
             for promise in list(store.db["promises"].rows_where("customer_id = ? and status = 'open'", [customer_id])):
@@ -108,6 +114,8 @@ def on_payments(store: Store, invoice_numbers: set[str] | list[str], policy: Pol
                     _mark_promise(store, promise, "kept", "payment recorded")
                     report.promises_kept.append(promise["id"])
             _confirm_paid_claims(store, customer_id, numbers, report)
+            paid = [n for n in numbers if n in customer_invoices.get(customer_id, ())]
+            mark_stale(store, customer_id, f"payment recorded on {', '.join(paid)} after the draft was planned", ACTOR)
     return report
 
 
@@ -128,6 +136,7 @@ def tick(store: Store, policy: Policy, settings: Settings, as_of: date) -> TickR
         _check_paid_claims(store, policy, as_of, report)
         _end_snoozes(store, as_of, report)
         _check_dispute_slas(store, settings, as_of, report)
+    record_day(store, as_of, only_if_missing=True)  # the dashboard's daily figures, once a day
     return report
 
 
@@ -215,3 +224,4 @@ def _check_dispute_slas(store: Store, settings: Settings, as_of: date, report: T
         store.audit(ACTOR, "dispute", case["id"], "sla_breached", reason=reason, customer_id=customer.id)
         report.sla_breaches.append(case["id"])
         report.alerts_raised.append(alert_id)
+

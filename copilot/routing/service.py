@@ -9,13 +9,15 @@ from copilot.classify.classifications import current_classification, save_classi
 from copilot.config import Settings
 from copilot.errors import CopilotError, InvalidTransition, NotFound
 from copilot.labels import LABELS, Classification, Label
+from copilot.ledger.credits import CREDIT_KINDS, add_credits, split_credit
 from copilot.policy.model import Policy
 from copilot.policy.pauses import lift_pause
+from copilot.records import update_audited
 from copilot.routing.actions import Action
 from copilot.routing.apply import apply_actions, close_with_pauses, reverse_decision, unflag
 from copilot.routing.decide import decide
 from copilot.routing.state import load_account_state
-from copilot.store import Store
+from copilot.store import Store, loads
 
 
 def applied_decision(store: Store, message_id: int) -> dict | None:
@@ -132,18 +134,98 @@ def _row(store: Store, table: str, pk: int, what: str) -> dict:
     return row
 
 
-def resolve_dispute(store: Store, dispute_id: int, user: str, resolution: str) -> None:
-    """Close a dispute case; its pauses lift and dunning resumes on the next plan."""
+OUTCOMES: dict[str, str] = {
+    "credit_note": "Credit note",
+    "partial_credit": "Partial credit",
+    "void": "Invoice voided",
+    "stands": "Invoice stands",
+}
+
+
+def disputed_invoices(store: Store, case: dict) -> list[dict]:
+    """The open invoices a dispute is about: those it names, or every open one for an account-wide case."""
+    numbers = loads(case["invoice_numbers_json"], []) or []
+    sql = "select * from invoices where customer_id = ? and status in ('open', 'partially_paid')"
+    args: list = [case["customer_id"]]
+    if numbers:
+        sql += f" and number in ({','.join('?' * len(numbers))})"
+        args += numbers
+    return list(store.db.query(sql + " order by due_date, number", args))
+
+
+def resolve_dispute(store: Store, dispute_id: int, user: str, resolution: str, *, outcome: str | None = None,
+                    amount: Decimal | None = None) -> dict:  # fmt: skip
+    """Close a dispute case; its pauses lift and dunning resumes on the next plan.
+
+    With an `outcome`, the resolution is structured: a credit note (for `amount`, or the whole
+    disputed balance), a partial credit (for `amount`, less than the balance), a void, or the
+    invoice stands. Credits and voids are recorded as pending credits, which lower what the
+    plan chases until the ERP import books them. Returns the resolved case.
+    """
     case = _row(store, "disputes", dispute_id, "dispute")
     if case["status"] != "open":
         raise InvalidTransition(f"dispute {dispute_id} is {case['status']}, not open")
+    if outcome is not None and outcome not in OUTCOMES:
+        raise CopilotError(f"unknown outcome {outcome!r}; use one of: {', '.join(OUTCOMES)}")
+    invoices = disputed_invoices(store, case) if outcome in CREDIT_KINDS else []
+    parts: list[tuple[dict, Decimal]] = []
+    if outcome in CREDIT_KINDS:
+        if not invoices:
+            raise InvalidTransition(f"dispute {dispute_id} has no open invoice left to credit or void")
+        if len({i["currency"] for i in invoices}) > 1 and outcome != "void":
+            raise CopilotError("the disputed invoices are in several currencies; resolve a credit per invoice")
+        at_stake = sum((Decimal(i["open_balance"]) for i in invoices), Decimal("0"))
+        if outcome == "void":
+            parts = [(i, Decimal(i["open_balance"])) for i in invoices if Decimal(i["open_balance"]) > 0]
+        elif outcome == "credit_note":
+            parts = split_credit(amount if amount is not None else at_stake, invoices)
+        else:
+            if amount is None:
+                raise CopilotError("a partial credit needs the amount credited")
+            if amount >= at_stake:
+                raise CopilotError(f"a partial credit must be less than the {at_stake:,.2f} at stake; "
+                                   "use a credit note for the whole balance")  # fmt: skip
+            parts = split_credit(amount, invoices)
+    elif amount is not None:
+        raise CopilotError("an amount only goes with a credit note or a partial credit")
+    if outcome is not None and not resolution.strip():
+        resolution = OUTCOMES[outcome]
+        if parts and outcome != "void":
+            resolution += f" for {invoices[0]['currency']} {sum(p for _, p in parts):,.2f}"
     if not resolution.strip():
         raise InvalidTransition("say how the dispute was resolved (credit note, reissued invoice, customer agreed …)")
-    change = {"status": "resolved", "resolved_at": clock.now_iso(), "resolved_by": user, "resolution": resolution}
+    credited = sum((p for _, p in parts), Decimal("0"))
+    change = {"status": "resolved", "resolved_at": clock.now_iso(), "resolved_by": user, "resolution": resolution,
+              "resolution_kind": outcome, "resolution_amount": str(credited) if parts else None}  # fmt: skip
     reason = f"dispute #{dispute_id} resolved: {resolution}"
     with store.transaction():
         close_with_pauses(store, "disputes", "dispute", dispute_id, change, user, reason)
         unflag(store, case["customer_id"], f"dispute:{dispute_id}", user, reason)
+        add_credits(store, case, outcome or "", parts, user)
+    return {**case, **change}
+
+
+def update_dispute(store: Store, dispute_id: int, user: str, *, reason: str | None = None,
+                   owner_user: str | None = None) -> None:  # fmt: skip
+    """Correct a dispute's reason or hand it to another person (a web user, not a shared mailbox)."""
+    case = _row(store, "disputes", dispute_id, "dispute")
+    change: dict = {}
+    if reason is not None:
+        if not reason.strip():
+            raise CopilotError("the dispute reason cannot be empty")
+        if reason.strip() != (case["reason"] or ""):
+            change["reason"] = reason.strip()
+    if owner_user is not None:
+        owner_user = owner_user.strip() or None
+        people = "username = ? and active = 1 and role in ('collector', 'admin')"
+        if owner_user and not store.db["users"].count_where(people, [owner_user]):
+            raise CopilotError(f"no active user named {owner_user!r} to own the dispute")
+        if owner_user != case["owner_user"]:
+            change["owner_user"] = owner_user
+    if not change:
+        return
+    update_audited(store, "disputes", dispute_id, change, actor=user, entity="dispute", action="edited",
+                   reason=f"dispute #{dispute_id} edited by {user}")  # fmt: skip
 
 
 def complete_task(store: Store, task_id: int, user: str, note: str | None = None) -> None:

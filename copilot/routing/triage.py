@@ -4,9 +4,13 @@ import logging
 from collections.abc import Callable
 from datetime import date, datetime
 
+from copilot.budget import Budget, BudgetExceeded, BudgetFactory, within
 from copilot.classify.classifications import save_classification
+from copilot.classify.extract import first_line
+from copilot.classify.injection import review_reason
+from copilot.classify.message import MAX_REPLY_CHARS, MAX_SUBJECT_CHARS
 from copilot.errors import ClassifierError, InvalidTransition, NotFound
-from copilot.labels import Classifier, Reply
+from copilot.labels import Classification, Classifier, Label, Reply
 from copilot.mail.parse import ParsedMessage, parse_message
 from copilot.store import Store, dumps, loads
 
@@ -20,10 +24,11 @@ def reply_from_row(row: dict) -> Reply:
     """The classifier's view of a stored message."""
     headers = {k: str(v) for k, v in (loads(row.get("headers_json"), {}) or {}).items()}
     text = row.get("text_reply") or row.get("text_full") or ""
+    full = row.get("text_full")
     return Reply(
-        subject=row.get("subject") or "",
-        text=text,
-        full_text=row.get("text_full"),
+        subject=(row.get("subject") or "")[:MAX_SUBJECT_CHARS],
+        text=text[:MAX_REPLY_CHARS],
+        full_text=full[:MAX_REPLY_CHARS] if full else full,
         sent_at=_day(row.get("sent_at")),
         headers=headers,
         from_addr=row.get("from_addr"),
@@ -42,7 +47,8 @@ def _day(value: str | None) -> date | None:
 TRIAGE_CHUNK = 200  # replies classified before their results are saved in one transaction
 
 
-def triage_pending(store: Store, classifier: Classifier, router: Router | None = None, actor: str = "triage") -> int:
+def triage_pending(store: Store, classifier: Classifier, router: Router | None = None, actor: str = "triage",
+                   budget: BudgetFactory = Budget) -> int:  # fmt: skip
     """Classify every pending inbound message, mark it classified, then route it; returns how many were classified.
 
     Unmatched replies not yet classified are classified too, so the unmatched queue shows what each one is,
@@ -66,23 +72,59 @@ def triage_pending(store: Store, classifier: Classifier, router: Router | None =
         results = []
         for row in rows:
             try:
-                results.append((row, classifier.classify(reply_from_row(row))))
+                results.append((row, *classify_one(classifier, row, budget)))
             except ClassifierError as exc:
                 # Leave it pending: the next run retries, and one bad reply does not stop the rest.
                 log.warning("message %s was not classified: %s", row["id"], exc)
         with store.transaction():
-            for row, result in results:
+            for row, result, flag in results:
                 save_classification(store, row["id"], result, actor)
                 if row["status"] != "pending":
                     continue  # unmatched: labelled for the queue, routed once linked
                 store.conn.execute("update messages set status = 'classified' where id = ?", [row["id"]])
-                store.audit(actor, "message", row["id"], "status", reason=f"classified by {classifier.name}",
+                reason = f"classified by {classifier.name}" + (f"; sent to review: {flag}" if flag else "")
+                store.audit(actor, "message", row["id"], "status", reason=reason[:500],
                             before={"status": "pending"}, after={"status": "classified"}, customer_id=row["customer_id"])  # fmt: skip
         done += len(results)
         if router is not None:
-            for row, _ in results:
-                if row["status"] == "pending":
+            for row, _, _ in results:
+                if row["status"] != "pending":
+                    continue  # unmatched: routing waits until a person links the customer
+                try:
                     router(store, row["id"])
+                except Exception:  # noqa: BLE001 -- one reply that cannot be routed stays 'classified' for tick; the rest go on
+                    log.exception("message %s was classified but could not be routed", row["id"])
+
+
+def classify_one(classifier: Classifier, row: dict, budget: BudgetFactory = Budget) -> tuple[Classification, str | None]:
+    """Classify one stored message within its time budget; the result and, when it must go to review, why.
+
+    A reply that runs out of budget or makes the classifier fail unexpectedly is not left pending (it
+    would fail again on every run and hold back the ones behind it): it gets label `other` for a
+    person to look at. ClassifierError still propagates, for the caller to retry later.
+    """
+    reply = reply_from_row(row)
+    flag = row.get("review_reason")
+    try:
+        with within(budget()):
+            result = classifier.classify(reply)
+    except ClassifierError:
+        raise
+    except BudgetExceeded as exc:
+        flag = str(exc)
+        result = _for_review(reply, "budget")
+    except Exception as exc:  # noqa: BLE001 -- isolation boundary: one reply must never stop triage for the rest
+        log.exception("message %s could not be classified", row["id"])
+        flag = f"the classifier failed: {type(exc).__name__}: {exc}"
+        result = _for_review(reply, "error")
+    flag = flag or review_reason(reply)  # whichever classifier ran, instructions to the system go to a person
+    if flag and not result.needs_review:
+        result = result.model_copy(update={"needs_review": True})
+    return result, flag
+
+
+def _for_review(reply: Reply, source: str) -> Classification:
+    return Classification(label=Label.OTHER, confidence=0.0, needs_review=True, evidence=first_line(reply.text), source=source)
 
 
 def link_message_to_customer(store: Store, message_id: int, customer_id: str, actor: str,

@@ -13,17 +13,24 @@ from starlette.middleware.sessions import SessionMiddleware
 from copilot.config import Settings
 from copilot.errors import CopilotError, InvalidTransition, NotFound
 from copilot.policy.model import Policy, load_policy
+from copilot.redact import install as install_log_redaction
+from copilot.redact import redact
+from copilot.redact import register as register_secret
 from copilot.web.deps import Forbidden, LoginRequired
 from copilot.web.routes import ROUTERS
+from copilot.web.scope import OutOfScope
 from copilot.web.security import (
     SESSION_COOKIE,
     SESSION_MAX_AGE,
     CsrfError,
+    HeadAsGet,
     SecurityHeaders,
+    served_over_https,
     session_secret,
     verify_csrf,
 )
 from copilot.web.templating import render
+from copilot.web.throttle import LoginThrottle
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -31,15 +38,20 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 def create_app(settings: Settings, policy: Policy | None = None, *, demo: bool = False) -> FastAPI:
     """Build the web app for these settings; refuses to start without a session key unless `demo`."""
     secret = session_secret(settings, demo=demo)
+    register_secret(secret)  # a demo's random key too
+    install_log_redaction()
     app = FastAPI(title="Collector Copilot", docs_url=None, redoc_url=None, openapi_url=None,
                   dependencies=[Depends(verify_csrf)])  # fmt: skip
     app.state.settings = settings
     app.state.policy = policy or load_policy(settings.policy_path)
     app.state.demo = demo
+    app.state.login_throttle = LoginThrottle()
+    https = served_over_https(settings)
     # Order matters: the last added runs first, so headers wrap everything, then the session.
     app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie=SESSION_COOKIE, max_age=SESSION_MAX_AGE,
-                       same_site="lax", https_only=settings.web.secure_cookies)  # fmt: skip
-    app.add_middleware(SecurityHeaders, hsts=settings.web.secure_cookies)
+                       same_site="lax", https_only=https)  # fmt: skip
+    app.add_middleware(SecurityHeaders, hsts=https)
+    app.add_middleware(HeadAsGet)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in ROUTERS:
         app.include_router(router)
@@ -61,6 +73,10 @@ def _error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> Response:
+        return _error_page(request, 403, "Not allowed", str(exc))
+
+    @app.exception_handler(OutOfScope)
+    async def _out_of_scope(request: Request, exc: OutOfScope) -> Response:
         return _error_page(request, 403, "Not allowed", str(exc))
 
     @app.exception_handler(CsrfError)
@@ -91,4 +107,4 @@ def _error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(CopilotError)
     async def _copilot_error(request: Request, exc: CopilotError) -> Response:
-        return _error_page(request, 400, "That did not work", str(exc))
+        return _error_page(request, 400, "That did not work", redact(str(exc)))

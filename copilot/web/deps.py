@@ -9,6 +9,10 @@ from fastapi import Depends, Request
 from copilot.config import Settings
 from copilot.policy.model import Policy
 from copilot.store import Store
+from copilot.web.scope import AccountScope
+from copilot.web.users import session_user
+
+SESSION_KEY = "sid"  # the server-side session's token inside the signed cookie
 
 
 class LoginRequired(Exception):
@@ -55,11 +59,11 @@ StoreDep = Annotated[Store, Depends(get_store)]
 
 
 def current_user(request: Request, store: StoreDep) -> User:
-    """The signed-in, still-active user; a stale or missing session means log in again."""
-    user_id = request.session.get("uid")
-    if not isinstance(user_id, int):
+    """The signed-in, still-active user of a live server-side session; anything else means log in again."""
+    token = request.session.get(SESSION_KEY)
+    if not isinstance(token, str):
         raise LoginRequired()
-    row = next(store.db["users"].rows_where("id = ? and active = 1", [user_id]), None)
+    row = session_user(store, token)
     if row is None:
         request.session.clear()
         raise LoginRequired()
@@ -69,6 +73,14 @@ def current_user(request: Request, store: StoreDep) -> User:
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def account_scope(user: CurrentUser) -> AccountScope:
+    """The accounts this user may read (see copilot.web.scope); every list query and record page takes it."""
+    return AccountScope.for_role(user.role, user.email)
+
+
+Scope = Annotated[AccountScope, Depends(account_scope)]
 
 
 def require_role(*roles: str) -> Callable[[User], User]:

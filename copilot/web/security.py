@@ -7,6 +7,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from copilot.config import Settings
 from copilot.errors import ConfigError
+from copilot.web.users import SESSION_LIFETIME
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
@@ -20,7 +21,7 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"cross-origin-opener-policy", b"same-origin"),
 )
 SESSION_COOKIE = "copilot_session"
-SESSION_MAX_AGE = 12 * 60 * 60  # one working day
+SESSION_MAX_AGE = int(SESSION_LIFETIME.total_seconds())  # the server-side session expires at the same time
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 MIN_SECRET_LENGTH = 32
@@ -43,6 +44,11 @@ def session_secret(settings: Settings, demo: bool = False) -> str:
         return secrets.token_urlsafe(32)
     raise ConfigError("The web UI needs a session key: set COPILOT_WEB__SECRET_KEY to at least 32 random characters "
                       "(python -c 'import secrets; print(secrets.token_urlsafe(32))').")  # fmt: skip
+
+
+def served_over_https(settings: Settings) -> bool:
+    """Cookies get the Secure flag and responses HSTS when the site is https (or secure_cookies says so)."""
+    return settings.web.secure_cookies or settings.web.base_url.strip().lower().startswith("https://")
 
 
 def safe_path(target: str | None) -> str | None:
@@ -104,3 +110,22 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class HeadAsGet:
+    """Pure ASGI middleware: HEAD is answered as GET would be, headers and status alike, without the body."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)

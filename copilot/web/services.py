@@ -7,14 +7,17 @@ Library functions that signal bad input with ValueError are translated to
 CopilotError here, so the web edge shows the sentence instead of a server error.
 """
 
+import logging
+import threading
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import TypeVar
 
-from copilot import drafting, routing
+from copilot import clock, drafting, routing
 from copilot.config import Settings
+from copilot.drafting import hold
 from copilot.drafting.appender import Appender, ImapAppender
-from copilot.errors import CopilotError, NotFound
+from copilot.errors import CopilotError, InvalidTransition, NotFound
 from copilot.ledger import metrics
 from copilot.mail.sender import make_sender
 from copilot.policy.model import Policy
@@ -24,6 +27,7 @@ from copilot.store import Store
 from copilot.web.cache import cached_or_stale
 from copilot.web.deps import User
 
+log = logging.getLogger(__name__)
 TONES = drafting.review.TONE_HINTS
 PAUSE_SCOPES = ("dunning", "auto_send")
 T = TypeVar("T")
@@ -45,8 +49,9 @@ def _appender(settings: Settings) -> Appender | None:
 def edit_draft(store: Store, draft_id: int, subject: str, body: str, user: User, policy: Policy) -> None:
     """Save the collector's edits (unchanged text is not an edit)."""
     row = drafting.review.get_draft(store, draft_id)
-    if (subject.strip(), body.strip()) == ((row["subject"] or "").strip(), (row["body"] or "").strip()):
-        return
+    same = drafting.review.normalized_text
+    if (same(subject).strip(), same(body).strip()) == (same(row["subject"]).strip(), same(row["body"]).strip()):
+        return  # CRLF line endings from the browser and trailing spaces are not edits
     _user_error(drafting.edit_draft, store, draft_id, user.actor, subject=subject, body=body, policy=policy)
 
 
@@ -62,7 +67,53 @@ def approve_and_send(store: Store, draft_id: int, user: User, policy: Policy, se
         drafting.approve_draft(store, draft_id, user.actor, policy=policy, override_reason=override_reason or None)
     sender = make_sender(settings.smtp, settings.outbox_dir)
     return drafting.send_draft(store, draft_id, sender, settings, user.actor, _appender(settings),
-                               confirm_not_delivered=confirm_not_delivered)  # fmt: skip
+                               confirm_not_delivered=confirm_not_delivered, policy=policy)  # fmt: skip
+
+
+def _normal(text: str | None) -> str:
+    return "\n".join(line.rstrip() for line in (text or "").replace("\r\n", "\n").strip().split("\n"))
+
+
+def has_saved_edits(row: dict) -> bool:
+    """Has a person changed the text since it was written (line endings and trailing spaces aside)?"""
+    return _normal(row.get("body")) != _normal(row.get("original_body"))
+
+
+def hold_send(store: Store, draft_id: int, user: User, policy: Policy, settings: Settings,
+              override_reason: str | None = None) -> dict:  # fmt: skip
+    """Approve a draft and hold its send for `web.send_hold_seconds`, with Undo; a timer sends it afterwards."""
+    row = _user_error(hold.hold_send, store, draft_id, user.actor, settings.web.send_hold_seconds, policy=policy,
+                      override_reason=override_reason or None)  # fmt: skip
+    delay = max(0.0, (datetime.fromisoformat(row["send_after"]) - clock.now()).total_seconds())
+    timer = threading.Timer(delay, _release_later, args=(settings, draft_id, row["send_after"], user.actor))
+    timer.daemon = True
+    timer.start()
+    return row
+
+
+def _release_later(settings: Settings, draft_id: int, send_after: str, actor: str) -> None:
+    # Runs on the timer's thread with its own connection. Nobody waits for it, so failures are logged;
+    # a refused or failed send stays visible on the draft, and `copilot tick` retries a hold left behind.
+    try:
+        with Store.open(settings.db_path) as store:
+            hold.release_held(store, draft_id, send_after, make_sender(settings.smtp, settings.outbox_dir), settings,
+                              actor, _appender(settings))  # fmt: skip
+    except Exception:  # the top of a background thread: there is no caller to raise to
+        log.exception("releasing the held send of draft %s failed", draft_id)
+
+
+def send_held_now(store: Store, draft_id: int, user: User, settings: Settings) -> dict:
+    """Skip the rest of the hold and send now."""
+    sender = make_sender(settings.smtp, settings.outbox_dir)
+    row = hold.release_held(store, draft_id, None, sender, settings, user.actor, _appender(settings))
+    if row is None:
+        raise InvalidTransition(f"draft {draft_id} is not waiting to be sent")
+    return row
+
+
+def undo_send(store: Store, draft_id: int, user: User) -> dict:
+    """Take back a held send; the draft returns to review."""
+    return hold.undo_send(store, draft_id, user.actor)
 
 
 def delivery_unknown(row: dict) -> bool:
@@ -72,6 +123,11 @@ def delivery_unknown(row: dict) -> bool:
 
 def reject_draft(store: Store, draft_id: int, reason: str, user: User) -> None:
     _user_error(drafting.reject_draft, store, draft_id, user.actor, reason)
+
+
+def revive_draft(store: Store, draft_id: int, user: User, policy: Policy, settings: Settings) -> dict:
+    """Bring an expired draft back to review, written again if the account's state moved on."""
+    return _user_error(drafting.review.revive_draft, store, draft_id, user.actor, policy=policy, settings=settings)
 
 
 def regenerate_draft(store: Store, draft_id: int, tone: str, user: User, policy: Policy, settings: Settings) -> None:

@@ -8,8 +8,11 @@ from typing import Any
 import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from markupsafe import Markup
 from starlette.templating import Jinja2Templates
 
+from copilot import clock
+from copilot.display import neutralise_bidi
 from copilot.ledger.money import fmt
 from copilot.resources import templates_dir
 from copilot.store import loads
@@ -40,8 +43,38 @@ def json_list(value: str | None) -> list:
     return loads(value, []) or []
 
 
+def shown(value: Any) -> Any:
+    """Applied to every `{{ }}` output: names, subjects and filenames from mail cannot reorder what is displayed."""
+    if isinstance(value, str):
+        cleaned = neutralise_bidi(value)
+        if cleaned is not value:
+            return Markup(cleaned) if isinstance(value, Markup) else cleaned
+    return value
+
+
 def _globals(request: Request) -> dict[str, Any]:
-    return {"csrf_token": csrf_token(request), "flashes": request.session.pop("flash", [])}
+    return {"csrf_token": csrf_token(request), "flashes": request.session.pop("flash", []), "held": _held(request)}
+
+
+def remember_hold(request: Request, row: dict, query: str = "") -> None:
+    """Show this held send, with Undo, on every page until its hold ends."""
+    entry = {"id": row["id"], "until": row["send_after"], "subject": row["subject"], "q": query}
+    request.session["held"] = [*(h for h in request.session.get("held", []) if h["id"] != row["id"]), entry]
+
+
+def forget_hold(request: Request, draft_id: int) -> None:
+    if "held" in request.session:
+        request.session["held"] = [h for h in request.session["held"] if h["id"] != draft_id]
+
+
+def _held(request: Request) -> list[dict]:
+    """Held sends of this session whose hold has not ended yet, each with its time of day for display."""
+    now = clock.now()
+    live = [h for h in request.session.get("held", []) if datetime.fromisoformat(h["until"]) > now]
+    if live != request.session.get("held", []):
+        request.session["held"] = live
+    return [{**h, "at": datetime.fromisoformat(h["until"]).strftime("%H:%M:%S"),
+             "seconds": max(1, round((datetime.fromisoformat(h["until"]) - now).total_seconds()))} for h in live]  # fmt: skip
 
 
 @lru_cache
@@ -52,6 +85,7 @@ def templates() -> Jinja2Templates:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=shown,  # runs before autoescaping, on every printed value
     )
     env.filters.update(money=money, when=when, json_list=json_list)
     return Jinja2Templates(env=env, context_processors=[_globals])

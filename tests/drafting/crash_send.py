@@ -36,7 +36,7 @@ def main(argv: list[str]) -> None:
     imap = ImapSettings()
     if len(argv) > 4:
         imap = ImapSettings(host="127.0.0.1", port=int(argv[4]), tls=False, username=argv[5], password=argv[6])
-    settings = Settings(smtp=SmtpSettings(host="127.0.0.1", port=int(smtp_port), security="none"), imap=imap)
+    settings = Settings(smtp=SmtpSettings(host="127.0.0.1", port=int(smtp_port), security="none", from_address="ar@ledgerline.example"), imap=imap)
     sender = KilledAfterSmtp(settings.smtp) if point == "after_smtp" else SmtpSender(settings.smtp)
     appender = None
     if imap.host:

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from copilot.config import Settings
-from copilot.drafting.facts import DraftFacts, PromiseFact, RequestFact, build_facts
+from copilot.drafting.facts import DisputeFact, DraftFacts, PromiseFact, RequestFact, build_facts
 from copilot.drafting.guardrails import check_draft, found_amounts, found_dates, parse_number
 from copilot.drafting.render import TONES, environment, render_draft
 from copilot.policy.model import default_policy
@@ -113,7 +113,9 @@ def test_amounts_and_dates_are_found_in_other_languages():
 
 
 def _all_variants():
-    names = environment().list_templates(filter_func=lambda n: n.startswith("email/") and not n.split("/")[1].startswith("_"))
+    # English templates; the translations in email/<language>/ have their own test (tests/drafting/test_languages.py).
+    names = environment().list_templates(filter_func=lambda n: n.startswith("email/") and n.count("/") == 1
+                                         and not n.split("/")[1].startswith("_"))  # fmt: skip
     for name in names:
         stem = name.split("/")[1].removesuffix(".txt.j2")
         base, _, segment = stem.partition(".")
@@ -132,6 +134,8 @@ def test_every_template_renders_and_passes_its_own_guardrails(base, segment, ton
             extra["promise"] = PromiseFact(promised_date=date(2026, 11, 10), amount=Decimal("18250.00"), currency="USD")
         if kind == "request_reply":
             extra["request"] = RequestFact(kind="w9", subject="W-9 please", received_on=date(2026, 11, 12))
+        if kind == "dispute_reply":
+            extra["dispute"] = DisputeFact(outcome="stands", reason="pricing", currency="USD")
     f = facts(tier, kind, segment, **extra)
     rendered = render_draft(f, tone)
     assert rendered.template in (f"email/{base}.{segment}.txt.j2", f"email/{base}.txt.j2")
@@ -155,3 +159,83 @@ def test_tier_three_sets_a_date_and_offers_a_plan():
     rendered = render_draft(facts(3))
     assert "23 November 2026" in rendered.subject and "payment plan" in rendered.body
     assert facts(3).sender.senior and not facts(2).sender.senior
+
+
+def gbp_facts() -> DraftFacts:
+    invoices = [
+        {"number": "INV-2026-0401", "due_date": "2026-07-01", "amount": "4000.00", "open_balance": "4000.00",
+         "currency": "GBP", "payment_link": "https://pay.example.test/i/INV-2026-0401"},
+        {"number": "INV-2026-0402", "due_date": "2026-11-13", "amount": "875.00", "open_balance": "875.00",
+         "currency": "GBP", "payment_link": "https://pay.example.test/i/INV-2026-0402"},
+        {"number": "INV-2026-0403", "due_date": "2026-10-01", "amount": "990.00", "open_balance": "990.00",
+         "currency": "EUR", "payment_link": "https://pay.example.test/i/INV-2026-0403"},
+    ]  # fmt: skip
+    return build_facts(kind="reminder", tier=4, customer={"id": "C-2", "name": "Fenwick", "segment": "mid-market"},
+                       contact={"email": "ap@fenwick.example"}, invoices=invoices, as_of=TODAY,
+                       policy=default_policy(), settings=Settings())  # fmt: skip
+
+
+def test_a_total_edited_to_another_invoices_amount_is_caught():
+    f = gbp_facts()
+    body = render_draft(f).body
+    assert "Total open in GBP: GBP 4,875.00" in body and checks(body, f) == []
+    edited = body.replace("Total open in GBP: GBP 4,875.00", "Total open in GBP: GBP 4,000.00")
+    flags = check_draft("Final notice", edited, f, LIMIT)
+    assert [fl.check for fl in flags] == ["total"]
+    assert "GBP 4,875.00" in flags[0].detail
+
+
+@pytest.mark.parametrize("sentence", ["Altogether you owe GBP 4,875.00 and EUR 990.00.", "Your balance is EUR 990.00."])
+def test_a_true_total_passes_per_currency(sentence):
+    f = gbp_facts()
+    assert checks(render_draft(f).body + "\n" + sentence, f) == []
+
+
+@pytest.mark.parametrize("sentence", ["Altogether you owe GBP 875.00.", "In total that is EUR 4,000.00."])
+def test_a_total_in_the_wrong_currency_or_of_part_is_caught(sentence):
+    f = gbp_facts()
+    assert "total" in checks(render_draft(f).body + "\n" + sentence, f) or "amount" in checks(render_draft(f).body + "\n" + sentence, f)
+
+
+def test_a_per_invoice_amount_with_total_wording_is_judged_per_invoice():
+    f = gbp_facts()
+    assert checks(render_draft(f).body + "\nInvoice INV-2026-0402 totals GBP 875.00.", f) == []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["These invoices are more than 90 days past due.", "All of them are over two months overdue.",
+     "Your invoices have been outstanding for more than a month.", "Invoice INV-2026-0402 is 5 days overdue.",
+     "The oldest of these is 100 days overdue.", "Sie sind seit über 60 Tagen überfällig.",
+     "Ces factures ont plus de 30 jours de retard.", "We are now past the 90-day mark on these invoices.",
+     "These invoices have been open for over two months."],
+)  # fmt: skip
+def test_an_age_or_threshold_not_true_of_every_listed_invoice_is_caught(sentence):
+    f = gbp_facts()  # 138, 3 and 46 days past due
+    assert checks(render_draft(f).body + "\n" + sentence, f) == ["age"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["The oldest of these is 138 days overdue.", "Invoice INV-2026-0401 is more than 90 days past due.",
+     "Invoice INV-2026-0402 is 3 days overdue.", "One of these is more than four months overdue.",
+     "Please reply within two business days.", "Our payment terms are 30 days.",
+     "We can spread the open balance over three months.", "A plan with payments over the next six months is possible."],
+)  # fmt: skip
+def test_a_true_age_or_a_sentence_about_something_else_passes(sentence):
+    f = gbp_facts()
+    assert checks(render_draft(f).body + "\n" + sentence, f) == []
+
+
+def test_tier_four_over_young_invoices_says_how_old_the_oldest_is():
+    body = render_draft(gbp_facts()).body
+    assert "more than 90 days" not in body
+    assert "the oldest of these is 138 days overdue" in body
+    assert "3 days overdue" in body and "46 days overdue" in body
+
+
+def test_tier_four_over_old_invoices_keeps_the_threshold():
+    f = facts(4).model_copy(update={"as_of": date(2027, 2, 16)})
+    f = f.model_copy(update={"invoices": tuple(inv.model_copy(update={"days_overdue": (f.as_of - inv.due_date).days})
+                                               for inv in f.invoices)})  # fmt: skip
+    assert "are all now more than 90 days past due" in render_draft(f).body

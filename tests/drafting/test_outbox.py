@@ -36,7 +36,7 @@ def smtp_settings(smtp_server, imap_user=None, dovecot=None) -> Settings:
     if imap_user is not None:
         imap = ImapSettings(host="127.0.0.1", port=dovecot.port, tls=False, username=imap_user.name, password=imap_user.password)
     return Settings(smtp=SmtpSettings(host=smtp_server.host, port=smtp_server.port, security="none",
-                                      from_address="ar@ourco.example", from_name="Our Co AR"), imap=imap)  # fmt: skip
+                                      from_address="ar@ourco.example", from_name="Ledgerline AR"), imap=imap)  # fmt: skip
 
 
 def planned(store: Store, settings: Settings, policy, *, days: int = 70, segment: str = "mid-market", thread: bool = True) -> int:
@@ -83,7 +83,7 @@ def test_send_sets_our_headers_copies_the_owner_and_files_a_copy(store, policy, 
 
     outbound = next(store.db["messages"].rows_where("direction = 'outbound' and message_id = ?", [row["message_id"]]))
     assert outbound["customer_id"] == "C1" and outbound["draft_id"] == draft_id
-    assert (outbound["from_addr"], outbound["from_name"]) == ("ar@ourco.example", "Our Co AR")
+    assert (outbound["from_addr"], outbound["from_name"]) == ("ar@ourco.example", "Ledgerline AR")
     assert row["edit_distance"] == len("\n\nThanks for your patience.")
     sends = [e for e in store.audit_events("draft", draft_id) if e["action"].startswith("send_")]
     assert [e["action"] for e in sends] == ["send_started", "send_sent"]

@@ -7,7 +7,16 @@ import pytest
 from copilot import clock
 from copilot.drafting.outbox import send_draft
 from copilot.drafting.plan import plan_day
-from copilot.drafting.review import GuardrailBlocked, approve_draft, edit_draft, regenerate_draft, reject_draft
+from copilot.drafting.review import (
+    GuardrailBlocked,
+    approve_draft,
+    edit_distance,
+    edit_draft,
+    expire_drafts,
+    regenerate_draft,
+    reject_draft,
+    revive_draft,
+)
 from copilot.errors import InvalidTransition, NotFound
 from copilot.mail.sender import FolderSender
 from copilot.store import loads
@@ -66,11 +75,27 @@ def test_regenerate_refuses_an_unknown_tone(store, policy, settings, draft):
         regenerate_draft(store, draft["id"], "dana", "angrier", policy=policy, settings=settings)
 
 
-def test_an_expired_draft_cannot_be_approved(store, policy, draft):
-    clock.pin(DAY + timedelta(days=4))
+def test_an_expired_draft_cannot_be_approved_until_revived(store, policy, settings, draft):
+    later = DAY + timedelta(days=4)
+    clock.pin(later)
     with pytest.raises(InvalidTransition, match="expired"):
         approve_draft(store, draft["id"], "dana", policy=policy)
+    assert store.db["drafts"].get(draft["id"])["status"] == "draft"  # refused, but expiry is tick's and plan's to record
+    assert expire_drafts(store, "scheduler") == 1
     assert store.db["drafts"].get(draft["id"])["status"] == "expired"
+
+    row = revive_draft(store, draft["id"], "dana", policy=policy, settings=settings)
+    assert row["status"] == "draft" and row["expires_at"] > later.isoformat()
+    assert "39 days overdue" in row["body"]  # written again from the day it was revived, not the day it was planned
+    assert store.audit_events("draft", draft["id"])[-1]["action"] == "revived"
+    assert approve_draft(store, draft["id"], "dana", policy=policy)["status"] == "approved"
+
+
+def test_edit_distance_ignores_line_endings_and_trailing_spaces(store, policy, settings, draft, tmp_path):
+    browser_copy = draft["body"].replace("\n", "  \r\n") + "\r\n"  # what a textarea posts back, untouched
+    assert edit_distance(draft["body"], browser_copy) == 0
+    assert edit_draft(store, draft["id"], "dana", body=browser_copy, policy=policy) == draft  # not an edit
+    assert edit_distance(draft["body"], draft["body"].replace("Hello", "Hi")) == 4
 
 
 def test_edit_distance_between_draft_and_sent_text_is_recorded(store, policy, settings, draft, tmp_path):
@@ -96,3 +121,27 @@ def test_editing_a_failed_draft_needs_a_new_approval(store, policy, settings, dr
     assert row["status"] == "draft"
     with pytest.raises(InvalidTransition, match="approve it"):
         send_draft(store, draft["id"], FolderSender(tmp_path / "out"), settings, "dana")
+
+
+def test_an_edited_total_or_age_is_checked_like_a_written_one(store, ledger, settings, policy):
+    pin(DAY)
+    ledger.customer("C2")
+    ledger.invoice("C2", DAY - timedelta(days=138), amount="4000.00", currency="GBP")
+    ledger.invoice("C2", DAY - timedelta(days=3), amount="875.00", currency="GBP")
+    (draft_id,) = plan_day(store, policy, settings, DAY).created
+    row = store.db["drafts"].get(draft_id)
+    assert "Total open: GBP 4,875.00" in row["body"] and "the oldest of these is 138 days overdue" in row["body"]
+    edited = edit_draft(store, draft_id, "dana", policy=policy,
+                        body=row["body"].replace("Total open: GBP 4,875.00", "Total open: GBP 4,000.00")
+                        + "\nBoth invoices are now more than 90 days past due.")  # fmt: skip
+    assert sorted(f["check"] for f in loads(edited["guardrail_flags_json"])) == ["age", "total"]
+    with pytest.raises(GuardrailBlocked, match="GBP 4,875.00"):
+        approve_draft(store, draft_id, "dana", policy=policy)
+
+
+def test_an_expired_draft_can_be_regenerated_instead(store, policy, settings, draft):
+    clock.pin(DAY + timedelta(days=4))
+    assert expire_drafts(store, "scheduler") == 1
+    row = regenerate_draft(store, draft["id"], "dana", "firmer", policy=policy, settings=settings)
+    assert row["status"] == "draft" and row["expires_at"] > (DAY + timedelta(days=4)).isoformat()
+    assert approve_draft(store, draft["id"], "dana", policy=policy)["status"] == "approved"

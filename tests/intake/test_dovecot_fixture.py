@@ -2,7 +2,8 @@
 
 import pytest
 
-pytestmark = pytest.mark.dovecot
+# Pinned to an instant of its own rather than run under libfaketime: see DOVECOT_INSTANT in conftest.py.
+pytestmark = [pytest.mark.dovecot, pytest.mark.usefixtures("dovecot_instant")]
 
 
 def test_fresh_user_append_and_restart(dovecot, imap_user):

@@ -13,7 +13,8 @@ from copilot.store import Store
 from tests.intake import mailsamples as ms
 from tests.intake.conftest import imap_settings
 
-pytestmark = pytest.mark.dovecot
+# Pinned to an instant of its own rather than run under libfaketime: see DOVECOT_INSTANT in conftest.py.
+pytestmark = [pytest.mark.dovecot, pytest.mark.usefixtures("dovecot_instant")]
 
 
 def replies(n: int, prefix: str = "bk") -> list[bytes]:

@@ -78,10 +78,13 @@ def test_poller_gives_up_after_the_configured_attempts(store):
     def refuse():
         raise Disconnected("connection refused")
 
-    poller = Poller(IntakeContext(store), [Source("down", ["INBOX"], refuse)], Backoff(0.001, 0.002, give_up_after=3))
+    waits: list[float] = []
+    poller = Poller(IntakeContext(store), [Source("down", ["INBOX"], refuse)], Backoff(1.0, 60.0, give_up_after=3),
+                    rand=lambda: 1.0, pause=waits.append)
     with pytest.raises(MailboxError, match="gave up after 3 reconnect attempts"):
         poller.run_once()
     assert poller.stats.reconnects == 3
+    assert waits == [1.0, 2.0, 4.0]  # each wait doubles; nothing really slept
 
 
 def test_maildir_source(store, tmp_path):

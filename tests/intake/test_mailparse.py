@@ -74,7 +74,7 @@ def test_empty_body_parses_to_empty_text():
 
 
 def test_deep_nesting_is_bounded():
-    p = parse_message(ms.deeply_nested(60), ParseLimits(max_depth=10))
+    p = parse_message(ms.deeply_nested(60), ParseLimits(max_depth=10, max_multiparts=100))
     assert any("nesting" in d for d in p.defects)
     assert "deep text" not in p.text_full
 
@@ -95,9 +95,12 @@ def test_raw_hash_is_stable_and_distinct():
     assert a.raw_sha256 != b.raw_sha256
 
 
-def test_absurd_nesting_is_a_parse_error_not_a_crash():
-    with pytest.raises(ParseError, match="nested too deeply"):
-        parse_message(ms.deeply_nested(3000))
+def test_absurd_nesting_is_kept_for_review_not_a_crash():
+    # The stdlib parser's cost grows with the square of the nesting, so past the cap it never sees the structure:
+    # the headers are read, the body is kept as text and a person is asked to look.
+    p = parse_message(ms.deeply_nested(3000))
+    assert p.review_reason and "multipart containers" in p.review_reason
+    assert p.subject == "nest" and "deep text" in p.text_full
 
 
 QUOTED_SAMPLES = [

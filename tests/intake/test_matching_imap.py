@@ -9,7 +9,8 @@ from copilot.resources import demo_data_dir
 from copilot.store import loads
 from tests.intake.conftest import imap_settings
 
-pytestmark = pytest.mark.dovecot
+# Pinned to an instant of its own rather than run under libfaketime: see DOVECOT_INSTANT in conftest.py.
+pytestmark = [pytest.mark.dovecot, pytest.mark.usefixtures("dovecot_instant")]
 
 RULES = {"reply-to header": "reply_header", "invoice number": "invoice_number", "sender address": "sender_address",
          "sender domain": "sender_domain", "unmatched": None}  # fmt: skip

@@ -143,7 +143,7 @@ def test_webhook_gets_slack_json_and_a_retry_does_not_resend_the_email(
     assert payload["blocks"][0]["type"] == "header"
     section = payload["blocks"][1]["text"]["text"]
     assert "we will cancel the contract" in section and "INV-2026-0352" in section
-    assert payload["blocks"][2]["elements"][0]["url"].endswith(f"/replies/{mid}")
+    assert payload["blocks"][2]["elements"][0]["url"].endswith(f"/messages/{mid}")
 
 
 def test_webhook_url_must_be_https():

@@ -80,7 +80,7 @@ def test_frustrated_dispute_pauses_opens_case_alerts_once(ledger_store, smtp_ser
         "confidence 0.88",
         "frustrated",
         "> This is the third time this year",
-        f"{BASE_URL}/replies/{mid}",
+        f"{BASE_URL}/messages/{mid}",
     ):
         assert expected in body, expected
     assert smtp_server.handler.envelopes[0][1] == ["dana.reyes@ourco.example"]

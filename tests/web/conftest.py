@@ -2,7 +2,7 @@
 
 import re
 import shutil
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,8 +22,11 @@ _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 @pytest.fixture(scope="session")
 def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
-    """Seed once (password hashing is slow on purpose); each test gets its own copy of the file."""
-    clock.pin(DEMO_DAY)
+    """Seed once (password hashing is slow on purpose); each test gets its own copy of the file.
+
+    The seed is written an hour before the instant the tests pin (the start of the demo day), so whatever a
+    test does comes after it, as it would for a collector starting the day."""
+    clock.pin(clock.day_start(DEMO_DAY) - timedelta(hours=1))
     path = tmp_path_factory.mktemp("seed") / "web.db"
     with Store.open(path) as store:
         ids = seed(store, default_policy(), DEMO_DAY)

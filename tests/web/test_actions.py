@@ -24,6 +24,11 @@ def _post(client: TestClient, path: str, data: dict, page: str = "/worklist"):
     return client.post(path, data={**data, "csrf_token": csrf_of(client, page)})
 
 
+def _send_now(client: TestClient, draft: int):
+    """Approve-and-send holds the send for Undo; these tests skip the rest of the hold."""
+    return _post(client, f"/drafts/{draft}/send-now", {})
+
+
 def test_edit_then_approve_and_send_delivers_over_smtp(mail_collector: TestClient, web_settings: Settings, ids: dict,
                                                        smtp_server):  # fmt: skip
     draft = ids["draft"]
@@ -33,7 +38,10 @@ def test_edit_then_approve_and_send_delivers_over_smtp(mail_collector: TestClien
     saved = _post(mail_collector, f"/drafts/{draft}", {"action": "save", "subject": row["subject"], "body": body})
     assert saved.status_code == 303 and saved.headers["location"] == f"/drafts/{draft}"
     assert "Draft saved." in mail_collector.get(f"/drafts/{draft}").text
-    sent = _post(mail_collector, f"/drafts/{draft}", {"action": "send", "subject": row["subject"], "body": body})
+    held = _post(mail_collector, f"/drafts/{draft}", {"action": "send", "subject": row["subject"], "body": body})
+    assert held.status_code == 303 and held.headers["location"].startswith("/drafts/")
+    assert smtp_server.messages == []  # held for a few seconds, with Undo
+    sent = _send_now(mail_collector, draft)
     assert sent.status_code == 303 and sent.headers["location"].startswith("/drafts/")
     assert len(smtp_server.messages) == 1
     msg = smtp_server.messages[0]
@@ -54,7 +62,8 @@ def test_a_failed_send_is_visible_and_can_be_retried(mail_collector: TestClient,
     with open_store(web_settings) as store:
         row = store.db["drafts"].get(draft)
     smtp_server.handler.fail_next = 1
-    first = _post(mail_collector, f"/drafts/{draft}", {"action": "send", "subject": row["subject"], "body": row["body"]})
+    _post(mail_collector, f"/drafts/{draft}", {"action": "send", "subject": row["subject"], "body": row["body"]})
+    first = _send_now(mail_collector, draft)
     assert first.headers["location"] == f"/drafts/{draft}"
     page = mail_collector.get(f"/drafts/{draft}").text
     assert "sending failed" in page and "Last send failed" in page and "Retry send" in page
@@ -78,7 +87,8 @@ def test_a_draft_failing_a_guardrail_needs_an_override_reason(mail_collector: Te
     assert smtp_server.messages == []
     forced = _post(mail_collector, f"/drafts/{draft}", {"action": "send", "subject": row["subject"], "body": body,
                                                         "override_reason": "agreed with the CFO"})  # fmt: skip
-    assert forced.status_code == 303 and len(smtp_server.messages) == 1
+    assert forced.status_code == 303 and _send_now(mail_collector, draft).status_code == 303
+    assert len(smtp_server.messages) == 1
 
 
 def test_reject_needs_a_reason(collector: TestClient, web_settings: Settings, ids: dict):

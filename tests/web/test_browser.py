@@ -67,6 +67,8 @@ def test_review_edit_approve_and_send_reaches_smtp(browser: Browser, base_url: s
     body = page.get_by_label("Message")
     body.fill(body.input_value() + "\n\nI can also set up a payment plan if that helps.")
     page.get_by_role("button", name="Approve and send").click()
+    expect(page.locator(".flash.held")).to_contain_text(f"Draft {ids['draft']}")  # held, with Undo
+    page.get_by_role("button", name="Send now").click()
     expect(page.get_by_text(f"Draft {ids['draft']} approved and sent.")).to_be_visible()
     assert len(smtp_server.messages) == 1
     sent = smtp_server.messages[0]
@@ -81,6 +83,8 @@ def test_the_core_path_works_without_javascript(browser: Browser, base_url: str,
     page.goto(f"/drafts/{ids['drafts'][0]}")
     page.get_by_label("Subject").fill("Your account with us: an update")
     page.get_by_role("button", name="Approve and send").click()
+    expect(page.get_by_role("button", name="Undo")).to_be_visible()  # a plain form: Undo needs no script
+    page.get_by_role("button", name="Send now").click()
     expect(page.get_by_text("approved and sent")).to_be_visible()
     assert [m["Subject"] for m in smtp_server.messages] == ["Your account with us: an update"]
 

@@ -30,7 +30,7 @@ def test_priority_breaks_ties_by_days_then_segment_then_risk():
 
 def test_worklist_filters_by_tier_segment_and_owner(collector: TestClient):
     def shown(query: str) -> int:
-        return len(re.findall(r'href="/drafts/\d+"', collector.get("/worklist" + query).text))
+        return len(re.findall(r'href="/drafts/\d+[?"]', collector.get("/worklist" + query).text))
 
     everything = shown("")
     tier4, strategic, dana = shown("?tier=4"), shown("?segment=strategic"), shown("?owner=dana.reyes@ourco.example")
@@ -116,7 +116,7 @@ def test_dashboard_shows_buckets_chart_figures_disputes_and_alerts(collector: Te
     page = collector.get("/dashboard").text
     for bucket in ("0-30", "31-60", "61-90", "90+", "not due"):
         assert f'data-label="Bucket">{bucket}</th>' in page
-    assert page.count("<svg") >= 3 and 'class="bar b4"' in page
+    assert page.count("<svg") >= 3 and 'class="s-b4"' in page and 'class="s-notdue"' in page  # "not due" is charted
     assert "DSO, days" in page and "CEI, %" in page and "Promises kept" in page
     assert "Open disputes by reason and age" in page and ">pricing</th>" in page
     assert "Recent alerts" in page and "frustration" in page
@@ -125,10 +125,12 @@ def test_dashboard_shows_buckets_chart_figures_disputes_and_alerts(collector: Te
 def test_customer_page_has_ledger_cases_contacts_and_timeline(collector: TestClient):
     page = collector.get("/customers/C-1006").text
     for part in ("Invoices", "Payments", "Promises", "Disputes", "Contacts", "Timeline", "Pause dunning"):
-        assert f">{part}</h2>" in page or f"<summary>{part}</summary>" in page, part
+        assert f">{part}</h2>" in page or f"<summary>{part}</summary>" in page or f">{part} <small" in page, part
     assert "INV-2026-0371" in page and "@solsticeanalytics.example" in page
-    assert re.search(r"<strong>dispute \d+</strong> (opened|created)", page) and "by router" in page
+    assert re.search(r'<a href="/disputes/\d+">Dispute opened: ', page)  # the timeline in words, each entry linked
     assert 'action="/customers/C-1006/pauses/' in page
+    audit = collector.get("/customers/C-1006/audit").text  # the raw log, one click away
+    assert re.search(r"<strong>dispute \d+</strong> (opened|created)", audit) and "by router" in audit
 
 
 def test_customer_search(collector: TestClient):
@@ -208,10 +210,11 @@ def test_dashboard_figures_follow_changes_in_the_data(collector: TestClient, web
         store.audit("test", "promise", 1, "kept")
     import time
 
-    first = collector.get("/dashboard").text  # the previous figures at once, fresh ones computed meanwhile
-    assert "Promises kept (0 kept" in first and "being recalculated" in first
+    first = collector.get("/dashboard").text  # the previous aging figures at once, fresh ones computed meanwhile
+    # The key figures come from the daily table and the small case tables, so they are current at once.
+    assert "Promises kept (1 kept" in first and "being recalculated" in first
     deadline = time.monotonic() + 10
-    while "Promises kept (1 kept" not in (page := collector.get("/dashboard").text):
+    while "being recalculated" in (page := collector.get("/dashboard").text):
         assert time.monotonic() < deadline, "the figures were never recalculated"
         time.sleep(0.05)
     assert "being recalculated" not in page

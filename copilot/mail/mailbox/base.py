@@ -18,6 +18,7 @@ class RawMail:
     raw: bytes
     size: int
     truncated: bool = False  # only the header was fetched because the message is over the size limit
+    error: str | None = None  # why this one message could not be read; intake quarantines it and goes on
 
 
 class Mailbox(Protocol):

@@ -41,7 +41,11 @@ class FolderMailbox:
             if not 1 <= uid <= len(self._items):
                 continue  # gone since the folder was read, as IMAP skips an expunged UID
             item = self._items[uid - 1]
-            raw = item.read_bytes() if isinstance(item, Path) else self._maildir.get_bytes(item)  # type: ignore[union-attr]
+            try:
+                raw = item.read_bytes() if isinstance(item, Path) else self._maildir.get_bytes(item)  # type: ignore[union-attr]
+            except (OSError, KeyError, ValueError) as exc:  # one unreadable file is quarantined, not fatal
+                yield RawMail(uid, b"", 0, error=f"{item}: {type(exc).__name__}: {exc}")
+                continue
             yield RawMail(uid, raw, len(raw))
 
     def mark_processed(self, uid: int) -> None:

@@ -26,6 +26,29 @@ NETWORK_ERRORS = (OSError, socket.timeout, imaplib.IMAP4.abort, EOFError)
 MAX_BATCH_BYTES = 32_000_000
 
 
+def tls_context(settings: ImapSettings) -> ssl.SSLContext | None:
+    """The one TLS setup for every IMAP connection (polling, Sent-folder copies, reconcile searches).
+
+    Certificates are verified against the system's CAs plus `ca_file` when set; None means plain
+    IMAP, which the settings allow only on loopback.
+    """
+    if not settings.tls:
+        return None
+    return ssl.create_default_context(cafile=str(settings.ca_file) if settings.ca_file else None)
+
+
+def open_client(settings: ImapSettings, timeout: float | None = None) -> IMAPClient:
+    """Open the IMAP socket for these settings; every IMAP connection in the product starts here."""
+    return IMAPClient(settings.host, port=settings.port, ssl=settings.tls, ssl_context=tls_context(settings),
+                      timeout=timeout or settings.timeout_seconds)  # fmt: skip
+
+
+def untrusted_certificate(settings: ImapSettings, exc: ssl.SSLCertVerificationError) -> str:
+    """The sentence for a certificate we do not trust: retrying cannot fix it, a CA file can."""
+    return (f"the TLS certificate of {settings.host} is not trusted: {exc.verify_message} "
+            "(set COPILOT_IMAP__CA_FILE for a private CA)")  # fmt: skip
+
+
 class ImapMailbox:
     """One logged-in IMAP connection to the account described by `settings`."""
 
@@ -45,9 +68,7 @@ class ImapMailbox:
     # -- connection ---------------------------------------------------------
     def _connect(self) -> IMAPClient:
         """Open the socket: TLS by default, plain only on loopback (settings validate that)."""
-        s = self.settings
-        context = ssl.create_default_context(cafile=str(s.ca_file) if s.ca_file else None) if s.tls else None
-        return IMAPClient(s.host, port=s.port, ssl=s.tls, ssl_context=context, timeout=s.timeout_seconds)
+        return open_client(self.settings)
 
     def open(self) -> "ImapMailbox":
         """Connect and log in with the password or, when set, an XOAUTH2 bearer token."""
@@ -55,8 +76,7 @@ class ImapMailbox:
             client = self._connect()
         except ssl.SSLCertVerificationError as exc:
             # Retrying cannot fix a certificate we do not trust; say so instead of looping.
-            raise MailboxError(f"the TLS certificate of {self.settings.host} is not trusted: {exc.verify_message} "
-                               "(set COPILOT_IMAP__CA_FILE for a private CA)") from None  # fmt: skip
+            raise MailboxError(untrusted_certificate(self.settings, exc)) from None
         except NETWORK_ERRORS as exc:
             raise Disconnected(f"cannot connect to {self.settings.host}:{self.settings.port}: {exc}") from None
         try:
@@ -119,15 +139,44 @@ class ImapMailbox:
         for batch in self._batches(uids):
             big = [u for u, size in batch if size > limit]
             small = [u for u, size in batch if size <= limit]
-            bodies = self._call("FETCH", lambda: self.client.fetch(small, [b"BODY.PEEK[]"])) if small else {}
-            heads = self._call("FETCH", lambda: self.client.fetch(big, [b"BODY.PEEK[HEADER]"])) if big else {}
+            bodies, body_errors = self._fetch_each_on_failure(small, b"BODY.PEEK[]")
+            heads, head_errors = self._fetch_each_on_failure(big, b"BODY.PEEK[HEADER]")
             for uid, size in batch:
-                if uid in bodies and b"BODY[]" in bodies[uid]:
-                    raw = bodies[uid][b"BODY[]"]
-                    yield RawMail(uid, raw, len(raw))
+                error = body_errors.get(uid) or head_errors.get(uid)
+                if error is not None:
+                    yield RawMail(uid, b"", size, error=error)
+                elif uid in bodies:
+                    raw = bodies[uid].get(b"BODY[]")
+                    if isinstance(raw, bytes):
+                        yield RawMail(uid, raw, len(raw))
+                    else:
+                        yield RawMail(uid, b"", size, error="the server answered FETCH without the message body")
                 elif uid in heads:
                     yield RawMail(uid, heads[uid].get(b"BODY[HEADER]", b""), size, truncated=True)
             del bodies, heads
+
+    def _fetch_each_on_failure(self, uids: list[int], item: bytes) -> tuple[dict, dict[int, str]]:
+        """FETCH `item` for uids at once; when that fails, one by one, so one bad message only fails itself.
+
+        Returns the responses and, per UID that could not be fetched, the error. A dropped connection
+        still raises Disconnected: the poller reconnects and fetches again from its cursor.
+        """
+        if not uids:
+            return {}, {}
+        try:
+            return self._call("FETCH", lambda: self.client.fetch(uids, [item])), {}
+        except Disconnected:
+            raise
+        except Exception as exc:  # noqa: BLE001 -- a server error or unparsable answer for one message in the batch
+            if len(uids) == 1:
+                return {}, {uids[0]: f"{type(exc).__name__}: {exc}"}
+        found: dict = {}
+        errors: dict[int, str] = {}
+        for uid in uids:
+            one, failed = self._fetch_each_on_failure([uid], item)
+            found.update(one)
+            errors.update(failed)
+        return found, errors
 
     def _batches(self, uids: Sequence[int]) -> Iterator[list[tuple[int, int]]]:
         """Group UIDs so one FETCH carries at most fetch_batch messages and about 32 MB."""

@@ -5,10 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from copilot.classify.registry import corrections_waiting
 from copilot.labels import LABEL_ACTIONS, LABELS
 from copilot.mail import quarantine as quarantine_service
 from copilot.web import context, queries, services
-from copilot.web.deps import Collector, CurrentUser, PolicyDep, SettingsDep, StoreDep
+from copilot.web.deps import Collector, CurrentUser, PolicyDep, Scope, SettingsDep, StoreDep
 from copilot.web.security import safe_path
 from copilot.web.templating import flash, redirect, render
 
@@ -21,29 +22,30 @@ def _tab_counts(store: StoreDep) -> dict:
         "unmatched": store.db.execute("select count(*) from messages where direction = 'inbound' and "
                                       "(status = 'unmatched' or customer_id is null)").fetchone()[0],
         "quarantine": store.db.execute("select count(*) from quarantine where status = 'open'").fetchone()[0],
+        "corrections_waiting": corrections_waiting(store),
     }  # fmt: skip
 
 
 @router.get("/inbox", name="inbox")
-def triage(request: Request, user: Collector, store: StoreDep, label: str = "", review: bool = False,
+def triage(request: Request, user: Collector, store: StoreDep, scope: Scope, label: str = "", review: bool = False,
            frustrated: bool = False) -> Response:  # fmt: skip
-    data = queries.inbox(store, label=label if label in LABELS else None, review=review, frustrated=frustrated)
+    data = queries.inbox(store, label=label if label in LABELS else None, review=review, frustrated=frustrated, scope=scope)
     return render(request, "inbox.html", {**data, "labels": LABELS, "label_actions": {k.value: v for k, v in LABEL_ACTIONS.items()},
                                           "filters": {"label": label, "review": review, "frustrated": frustrated},
                                           "tabs": _tab_counts(store), "tab": "triaged"})  # fmt: skip
 
 
 @router.get("/inbox/unmatched", name="unmatched")
-def unmatched_queue(request: Request, user: Collector, store: StoreDep) -> Response:
+def unmatched_queue(request: Request, user: Collector, store: StoreDep, scope: Scope) -> Response:
     count = store.db["customers"].count
-    choices = queries.customers(store, limit=PICKER_LIMIT) if count <= PICKER_LIMIT else None
-    return render(request, "unmatched.html", {"rows": queries.unmatched(store), "choices": choices,
+    choices = queries.customers(store, limit=PICKER_LIMIT, scope=scope) if count <= PICKER_LIMIT else None
+    return render(request, "unmatched.html", {"rows": queries.unmatched(store, scope=scope), "choices": choices,
                                               "tabs": _tab_counts(store), "tab": "unmatched"})  # fmt: skip
 
 
 @router.get("/inbox/quarantine", name="quarantine")
-def quarantine(request: Request, user: Collector, store: StoreDep) -> Response:
-    return render(request, "quarantine.html", {"rows": queries.quarantined(store), "tabs": _tab_counts(store),
+def quarantine(request: Request, user: Collector, store: StoreDep, scope: Scope) -> Response:
+    return render(request, "quarantine.html", {"rows": queries.quarantined(store, scope=scope), "tabs": _tab_counts(store),
                                                "tab": "quarantine"})  # fmt: skip
 
 
@@ -55,11 +57,32 @@ def dismiss_quarantined(request: Request, entry_id: int, user: Collector, store:
     return redirect("/inbox/quarantine")
 
 
+@router.post("/inbox/retrain")
+def retrain_now(request: Request, user: Collector, store: StoreDep, settings: SettingsDep) -> Response:
+    """Train the local model on this database's corrections now; it becomes active if it passes the test-split check."""
+    from copilot.classify.retrain import retrain
+
+    outcome = retrain(store, settings, actor=user.actor)
+    if outcome.activated:
+        flash(request, f"Model {outcome.model.name} trained on {outcome.counts.get('corrections', 0)} correction(s) "
+                       "and now classifies new replies.")  # fmt: skip
+    else:
+        flash(request, f"Model {outcome.model.name} was trained but not made active: {outcome.reason}.", "error")
+    return redirect("/inbox")
+
+
 @router.get("/messages/{message_id}", name="message")
-def message(request: Request, message_id: int, user: CurrentUser, store: StoreDep) -> Response:
+def message(request: Request, message_id: int, user: CurrentUser, store: StoreDep, scope: Scope) -> Response:
     data = context.message_detail(store, message_id)
+    scope.require(store, data["message"]["customer_id"])
     actions = queries.message_actions(store, [message_id]).get(message_id, [])
     return render(request, "message.html", {**data, "actions": actions, "labels": LABELS})
+
+
+@router.get("/replies/{message_id}")
+def old_reply_link(message_id: int, user: CurrentUser) -> Response:
+    """Alerts delivered before the link was corrected point here; send them to the reply's page."""
+    return redirect(f"/messages/{message_id}")
 
 
 @router.post("/messages/{message_id}/label")

@@ -5,13 +5,14 @@ from fastapi.responses import Response
 
 from copilot import clock
 from copilot.web import queries
-from copilot.web.deps import CurrentUser, StoreDep
+from copilot.web.deps import CurrentUser, Scope, StoreDep
 from copilot.web.templating import render
 
 router = APIRouter(prefix="/promises")
 
 
 @router.get("", name="promises")
-def promises(request: Request, user: CurrentUser, store: StoreDep, status: str = "open") -> Response:
+def promises(request: Request, user: CurrentUser, store: StoreDep, scope: Scope, status: str = "open") -> Response:
     status = status if status in ("open", "kept", "broken", "cancelled", "all") else "open"
-    return render(request, "promises.html", {"rows": queries.promises_list(store, clock.today(), status), "status": status})
+    rows = queries.promises_list(store, clock.today(), status, scope)
+    return render(request, "promises.html", {"rows": rows, "status": status})

@@ -36,10 +36,69 @@
     return true;
   }
 
+  // Unsaved edits: the draft's subject and message differ from what the page was loaded with.
+  function edited() {
+    var fields = [document.getElementById("subject"), document.getElementById("body")];
+    return fields.some(function (f) { return f && !f.readOnly && f.value !== f.defaultValue; });
+  }
+
+  var leaving = false;  // set once the person has agreed to leave (or is saving), so the browser does not ask again
+
+  function mayLeave(question) {
+    if (leaving || !edited()) return true;
+    if (!window.confirm(question)) return false;
+    leaving = true;
+    return true;
+  }
+
+  function guardEdits() {
+    window.addEventListener("beforeunload", function (event) {
+      if (leaving || !edited()) return;
+      event.preventDefault();
+      event.returnValue = "";  // older browsers need a value to show their prompt
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("form"), function (form) {
+      form.addEventListener("submit", function (event) {
+        if (form.classList.contains("regenerate")) {
+          var replace = form.querySelector('input[name="replace_edits"]');
+          var saved = replace && !replace.checked;
+          if (saved || edited()) {
+            if (!window.confirm("Rewriting replaces your edits to this draft. Rewrite anyway?")) {
+              event.preventDefault();
+              return;
+            }
+            if (replace) replace.checked = true;
+          }
+        }
+        leaving = true;  // saving, sending, rejecting or rewriting: the edits are either sent along or meant to go
+      });
+    });
+  }
+
+  // A held send counts down on the page; when its time is up the banner goes (the send happens on the server).
+  function countdowns() {
+    Array.prototype.forEach.call(document.querySelectorAll(".flash.held[data-seconds]"), function (banner) {
+      var left = parseInt(banner.getAttribute("data-seconds"), 10);
+      var label = banner.querySelector(".countdown");
+      var timer = window.setInterval(function () {
+        left -= 1;
+        if (left <= 0) {
+          window.clearInterval(timer);
+          label.textContent = "now";
+          banner.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+          return;
+        }
+        label.textContent = "in " + left + " second" + (left === 1 ? "" : "s");
+      }, 1000);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var table = document.querySelector('[data-nav="rows"]');
     var nav = table ? rowNav(table) : null;
     var body = document.getElementById("body");
+    guardEdits();
+    countdowns();
 
     document.addEventListener("keydown", function (event) {
       if (event.key === "Escape" && typing(document.activeElement)) { document.activeElement.blur(); return; }
@@ -54,7 +113,10 @@
       if (nav && nav(key)) { event.preventDefault(); return; }
       if (key === "e" && body) { event.preventDefault(); body.focus(); return; }
       var next = document.getElementById("next-draft");
-      if (key === "n" && next) { window.location.href = next.getAttribute("href"); return; }
+      if (key === "n" && next) {
+        if (mayLeave("Leave this draft? Your unsaved edits will be lost.")) window.location.href = next.getAttribute("href");
+        return;
+      }
       if (["s", "a", "w", "f", "r"].indexOf(key) >= 0 && clickKey(key)) event.preventDefault();
     });
   });
