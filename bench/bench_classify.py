@@ -70,9 +70,11 @@ def cold_start(cache: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=10, help="passes over the test split (150 replies each)")
+    parser.add_argument("--dataset", default="test.jsonl",
+                        help="replies to time, in eval/datasets (realistic_test.jsonl: long signatures, footers, quoted chains)")
     args = parser.parse_args()
 
-    replies = [item.to_reply() for item in load_dataset(datasets_dir() / "test.jsonl")]
+    replies = [item.to_reply() for item in load_dataset(datasets_dir() / args.dataset)]
     earlier = [item.to_reply() for item in load_dataset(datasets_dir() / "train.jsonl")]
     with tempfile.TemporaryDirectory() as tmp:
         cache = Path(tmp) / "classifier.pkl"

@@ -28,7 +28,7 @@ from copilot.resources import datasets_dir  # noqa: E402
 
 
 def _row(item: LabelledReply) -> TrainingRow:
-    return TrainingRow(item.subject, item.text, item.label.value, item.frustrated or item.label is Label.FRUSTRATION)
+    return TrainingRow(item.subject, item.text, item.label.value, item.frustrated or item.label is Label.FRUSTRATION, item.weight)
 
 
 def predict_held_out(train_items: list[LabelledReply], held_out: list[LabelledReply]) -> list[Prediction]:

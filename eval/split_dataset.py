@@ -18,6 +18,12 @@ Later, 320 more replies (ids starting "x-", English and German/French/Spanish/Du
 for training only, without looking at the test split, and added with --train-only: they always stay
 in train, so the test split and every score reported on it remain comparable.
 
+Then 699 replies in the shape of real inbox mail (ids starting "x-r": greetings that carry the message,
+long signatures, legal footers, flattened Outlook headers, HTML remnants, cancellations, buried requests,
+ticket receipts, forwarded bank advices, instalments) were composed by eval/realistic/compose.py from
+hand-written bodies and noise and added with --train-only. The same script writes realistic_test.jsonl,
+a separate test split from other bodies and other noise pieces, which is never split or trained on.
+
 The script refuses data with duplicate ids, identical texts or invalid fields (see
 copilot.evaluation.dataset for the rules), and a train-only reply that nearly copies a test reply.
 """
@@ -40,6 +46,7 @@ TEST_SHARE = 0.3
 SALT = "copilot-eval-split-v1"
 NEAR_COPY = 75  # rapidfuzz ratio (0-100) above which two longer texts count as one
 MIN_LEN = 80  # short replies ("Received, thanks.") are alike by nature, not copies
+REALISTIC = DATASETS / "realistic_test.jsonl"  # scored by slice; built by eval/realistic/compose.py
 TRAIN_ONLY = "x-"  # id prefix of replies written for training after the test split was fixed
 
 
@@ -149,7 +156,9 @@ def main(argv: list[str]) -> int:
         print("refusing to split:\n  " + "\n  ".join(problems), file=sys.stderr)
         return 1
     train, test = split(rows)
-    problems = leaks([r for r in train if r.id.startswith(TRAIN_ONLY)], test)
+    # The realistic test split is written apart and never split; no training reply may nearly copy it either.
+    realistic = load_dataset(REALISTIC) if REALISTIC.exists() else []
+    problems = leaks([r for r in train if r.id.startswith(TRAIN_ONLY)], [*test, *realistic])
     if problems:
         print("refusing to split:\n  " + "\n  ".join(problems), file=sys.stderr)
         return 1

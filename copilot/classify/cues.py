@@ -55,6 +55,8 @@ CUE_GROUPS: dict[str, str] = {
         r"offene-posten|kontoauszug|reenviar|in writing|bitten wir um|nos podéis|who is (our|the)|können sie (uns|mir)|pourriez|"
         r"(please|kindly|could you|can you|would you)( please)? (send|provide|resend|re-send|share|issue|confirm|let us know|update|add)|"
         r"\bneed (a|the|your|an)|\brequire|w-?9|w-?8|invoice copy|copy of (the )?invoice|bank details|iban|purchase order|\bpo\b|"
+        r"from now on|going forward|in future|future invoices|instead of me|künftig|zukünftig|ab sofort|désormais|dorénavant|"
+        r"à l'avenir|merci d'(envoyer|adresser|transmettre)|a partir de ahora|en adelante|en lugar de a|voortaan|in plaats van naar|"
         r"portal|statement|vendor (form|setup)|supplier (form|setup|onboarding)|remit(tance)? address|"
         r"bitte (senden|schicken|übermitteln|teilen)|benötigen|brauchen|kopie|bankverbindung|bestellnummer|"
         r"merci de (nous )?(envoyer|transmettre|faire parvenir)|pourriez-vous|pouvez-vous|besoin d|copie|rib\b|bon de commande|"
@@ -113,6 +115,68 @@ CUE_GROUPS: dict[str, str] = {
         r"has been received|we have received your|this (is an )?automated|scanning|capture|mail delivery|undeliverable|"
         r"could not be delivered|postmaster|mailer-daemon|"
         r"automatisch|nicht antworten|ticketnummer|automatique|ne pas répondre|automático|no responda|automatisch|niet beantwoorden"
+    ),
+    # A service ended or shrank before the invoice: the customer disputes being billed for it.
+    "cancellation": (
+        r"(cancel+ed|terminated|closed|ended|discontinued|stopped|did not renew|didn'?t renew|not renew(ed|ing)?) .{0,30}"
+        r"(subscription|account|contract|service|licen[cs]es?|plan|seats?|renewal|maintenance)|"
+        r"(subscription|account|contract|service|plan|agreement) (was|has been|is) (cancel+ed|terminated|closed|ended)|"
+        r"no longer (use|using|need)|stopped using|(went|go|gone|going|reduced?|downgrad\w*|moved) (down )?(to|from) (\w+ )?"
+        r"(seats?|licen[cs]es?|users?|plan)|(reduce|reduction|downgrade)d?|down to (\w+ )?(seats?|licen[cs]es?|users?)|"
+        r"notice (of )?(termination|non-renewal|cancellation)|non-renewal|should not exist|close the account|"
+        r"gekündigt|kündigungsbestätigung|nicht (mehr )?verlängert|nutzen .{0,30}nicht mehr|reduzier|abo\w* .{0,20}(beendet|storniert)|"
+        r"konto .{0,30}geschlossen|vertrag .{0,30}(beendet|ausgelaufen|endete)|"
+        r"résilié\b|résiliée|clôtur|n'utilisons plus|(passés?|réduire|réduit) à \w+ (licences?|postes?|utilisateurs?)|préavis|"
+        r"(dimos|dado) de baja|ya no (usamos|utilizamos)|cerramos la cuenta|(bajar|reducir|reducido) a \w+ (licencias|puestos|usuarios)|"
+        r"preaviso|contrato terminó|"
+        r"opgezegd|opzegging|beëindigd|gebruiken .{0,30}niet meer|account .{0,20}gesloten|teruggegaan naar|"
+        r"(terug|verlaagd) naar \w+ (licenties|werkplekken|gebruikers)"
+    ),
+    # Paying in parts: a promise, however it is worded.
+    "instalment": (
+        r"instal+ments?|(monthly|weekly) (payments?|instal+ments?)|in (two|three|four|2|3|4) (parts|payments|instal+ments|tranches)|"
+        r"split(ting)? (the )?payment|part(ial)? (of it )?(now|this week|on)|half (now|this week|of it)|the (rest|balance|remaining|remainder)|"
+        r"pay(ing)? .{0,20} a month|\d+ ?% (on|now)|first (payment|instal+ment|half|part)|"
+        r"raten|ratenzahlung|teilzahlung|in (zwei|drei|vier) (teilen|tranchen|raten)|tranche|restbetrag|den rest|die hälfte|"
+        r"mensualités?|échéances?|en (deux|trois|quatre) (fois|versements)|le solde|le reste|la moitié|premier versement|"
+        r"plazos|pagos mensuales|en (dos|tres|cuatro) (partes|pagos|plazos)|el resto|la mitad|primer pago|"
+        r"termijnen|in (twee|drie|vier) (delen|termijnen)|het restant|de rest|de helft|eerste (deel|termijn)"
+    ),
+    # A bank's or ERP's notice that money left: forwarded, it means paid.
+    "payment_advice": (
+        r"payment advice|remittance advice|advice note|beneficiary|ordering customer|value date|debtor|creditor|end-to-end|"
+        r"(transfer|payment|wire|eft|ach) (has been |was )?(executed|completed|processed|released|initiated)|executed|"
+        r"payment (number|date|method|notification)|amount (paid|debited)|"
+        r"zahlungsavis|auftraggeber|begünstigter|empfänger|verwendungszweck|ausführungsdatum|ausgeführt|überweisung an|"
+        r"avis de (virement|paiement)|donneur d'ordre|bénéficiaire|ordre de virement|exécut|motif|"
+        r"aviso de pago|ordenante|beneficiario|concepto|fecha valor|justificante de transferencia|transferencia .{0,10}realizada|"
+        r"betalingsadvies|opdrachtgever|begunstigde|betaalbevestiging|betalingskenmerk|uitgevoerd|omschrijving"
+    ),
+    # Receipts from helpdesks and ticket systems.
+    "ticket": (
+        r"(logged|registered|recorded|created|opened) (as|under|with)|case (\d|id|number|#|ref)|ticket|\binc\d|"
+        r"(request|inquiry|enquiry|query|message|email) (has been|was) (received|logged|registered)|will be (answered|handled|processed) within|"
+        r"within \w+ (business|working) days|response time|turnaround|in the order (it was|they are) received|reply above this line|"
+        r"vorgangsnummer|erfasst|registriert|eingangsbestätigung|bearbeitungszeit|"
+        r"accusons (bonne )?réception|enregistrée? sous|numéro de (ticket|dossier|demande)|sous \d+ ?(heures|jours)|"
+        r"registrad[oa] con|número de (incidencia|ticket|caso)|incidencia|en un plazo|"
+        r"geregistreerd onder|ticketnummer|binnen \w+ werkdagen|referentie"
+    ),
+    "survey": (
+        r"survey|feedback|how did we do|rate (your|us|our)|rating|satisf(ied|action)|recommend (our|us)|scale of|"
+        r"umfrage|zufrieden|bewerten sie|ihre meinung|enquête|questionnaire|évaluez|votre avis|encuesta|valore|valoraría|"
+        r"tevreden|beoordeel|onderzoek|hoe hebben wij"
+    ),
+    "scanner": (
+        r"scanned|scan (date|from)|open the attached|attached (file|image)|number of (pages|images)|pages?:|device( name)?:|"
+        r"mfp|multifunction|gescannt|angehängte datei|seiten:|gerät:|numérisé|fichier joint|pièce jointe\.|appareil|"
+        r"escaneado|archivo adjunto|dispositivo|páginas|gescand|bijgevoegde bestand|apparaat|pagina's"
+    ),
+    # Approval chains: the everyday reason a calm AP reply mentions managers.
+    "approval": (
+        r"approv|sign[- ]?off|signed off|budget (holder|owner)|workflow|authoris|authoriz|"
+        r"freigabe|freigegeben|genehmig|unterschrift|validation|validé|approuv|signature|aprobaci[oó]n|aprobad|firma|"
+        r"goedkeuring|akkoord|goedgekeurd|fiattering"
     ),
     "injection": (
         r"billing assistant|list of all customers|approved by finance|"

@@ -152,13 +152,14 @@ class TrainingRow:
     text: str
     label: str
     frustrated: bool
+    weight: float = 1.0  # a reply wrapped n ways in noise counts 1/n per wrapping, so its words are not counted n times
 
 
 def load_training_rows(path: Path) -> list[TrainingRow]:
     """The labelled replies of a train split, validated by the evaluation loader."""
     from copilot.evaluation.dataset import load_dataset
 
-    return [TrainingRow(r.subject, r.text, r.label.value, r.frustrated or r.label is Label.FRUSTRATION) for r in load_dataset(path)]
+    return [TrainingRow(r.subject, r.text, r.label.value, r.frustrated or r.label is Label.FRUSTRATION, r.weight) for r in load_dataset(path)]
 
 
 def _folds() -> StratifiedKFold:
@@ -213,9 +214,11 @@ def fit(rows: list[TrainingRow], digest: str = "", weights: Sequence[float] | No
     frustrated = np.array([r.frustrated for r in rows])
     vectorizer = Features()
     blocks = vectorizer.fit_transform(texts)
-    w = None if weights is None else np.asarray(weights, dtype=float)
-    fit_kw = {} if w is None else {"sample_weight": w}
-    cv_kw = {} if w is None else {"params": {"sample_weight": w}}
+    # A row's own weight (one of n wrappings of a body counts 1/n) times the caller's (a team's own examples count more).
+    row_w = np.array([r.weight for r in rows], dtype=float)
+    w = row_w if weights is None else row_w * np.asarray(weights, dtype=float)
+    fit_kw = {} if np.all(w == 1.0) else {"sample_weight": w}
+    cv_kw = {} if not fit_kw else {"params": {"sample_weight": w}}
     label_models = [_calibrated().fit(X, y, **fit_kw) for X in blocks]
     classes = label_models[0].classes_
     # Averaging three calibrated views blunts the probabilities; one temperature, fitted out of fold, restores them.

@@ -16,7 +16,7 @@ from copilot.cli.app import App, main, pass_app
               help="Which classifier to use (default: the classifier.mode setting, 'auto').")  # fmt: skip
 @pass_app
 def classify(app: App, message: BinaryIO, as_json: bool, mode: str | None) -> None:
-    """Classify one email (an .eml file, or - for standard input): label, frustration, confidence and facts."""
+    """Classify one email (an .eml file, or - for standard input; plain text without headers works too): label, frustration, confidence and facts."""
     from copilot.classify import build_classifier
     from copilot.classify.message import classify_raw
 

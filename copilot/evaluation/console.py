@@ -43,6 +43,11 @@ def format_run(record: dict) -> str:
     lines.append(f"  {'label':<16}{'prec':>7}{'recall':>8}{'F1':>7}{'support':>9}")
     for label, s in m["per_class"].items():
         lines.append(f"  {label:<16}{s['precision']:7.2f}{s['recall']:8.2f}{s['f1']:7.2f}{s['support']:9d}")
+    if m.get("by_slice"):
+        lines.append("")
+        lines.append(f"  {'slice':<24}{'n':>5}{'accuracy':>10}{'escalated':>11}{'should':>8}")
+        for name, s in m["by_slice"].items():
+            lines.append(f"  {name:<24}{s['n']:5d}{_pct(s['accuracy']):>10}{s['escalated']:11d}{s['should_escalate']:8d}")
     return "\n".join(lines)
 
 

@@ -43,6 +43,8 @@ class LabelledReply(BaseModel):
     frustrated: bool
     promise_date: dt.date | None = None
     lang: str | None = None  # ISO 639-1 code; used to stratify splits and slice scores
+    slice: str | None = None  # the pattern a reply stands for (greeting-line, bank-advice, ...); scores are reported per slice
+    weight: float = Field(default=1.0, gt=0.0, le=10.0)  # how much the reply counts in training (one of n wrappings: 1/n)
 
     @field_validator("text")
     @classmethod
@@ -144,6 +146,8 @@ def dumps_row(row: LabelledReply) -> str:
     data = row.model_dump(mode="json", exclude_none=True)
     if not data.get("headers"):
         data.pop("headers", None)
+    if data.get("weight") == 1.0:
+        data.pop("weight", None)
     return json.dumps(data, ensure_ascii=False)
 
 

@@ -136,6 +136,17 @@ def by_language(pairs: Sequence[Pair]) -> dict[str, dict[str, float | int | None
     return {lang: {"n": len(items), "accuracy": accuracy(items)} for lang, items in sorted(groups.items())}
 
 
+def by_slice(pairs: Sequence[Pair]) -> dict[str, dict[str, float | int | None]]:
+    """Accuracy and escalation per slice, for sets whose replies name the pattern they stand for."""
+    groups: dict[str, list[Pair]] = defaultdict(list)
+    for g, p in pairs:
+        if g.slice:
+            groups[g.slice].append((g, p))
+    return {name: {"n": len(items), "accuracy": accuracy(items), "escalated": sum(p.escalate for _, p in items),
+                   "should_escalate": sum(g.escalate for g, _ in items)}
+            for name, items in sorted(groups.items())}  # fmt: skip
+
+
 def compute_metrics(pairs: Sequence[Pair], usage: dict | None = None) -> dict:
     """Every metric of a scoring run, as a JSON-ready dict."""
     scores = per_class(pairs)
@@ -155,6 +166,7 @@ def compute_metrics(pairs: Sequence[Pair], usage: dict | None = None) -> dict:
         "errors": sum(p.error is not None for _, p in pairs),
         "usage": usage,
         "by_language": by_language(pairs),
+        "by_slice": by_slice(pairs),
     }
 
 

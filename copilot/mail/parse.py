@@ -18,18 +18,14 @@ from datetime import datetime
 from email.message import EmailMessage, Message
 from email.policy import EmailPolicy, linesep_splitter
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
-from functools import lru_cache
 
 import html2text
-from mailparser_reply.parser import EmailMessage as ReplyText
 
 from copilot.budget import BudgetExceeded, checkpoint
 from copilot.errors import ParseError
+from copilot.mail.split import split_reply
 from copilot.mail.visible import visible_html
 
-# Languages whose reply headers ("On … wrote:", "Am … schrieb …:") and signatures are recognised.
-# Each one adds about 0.2 ms per message to the header search, so only those our customers write in.
-REPLY_LANGUAGES = ["en", "de", "fr", "es"]
 MSGID_RE = re.compile(r"<[^<>\s]+>")
 FOLD_RE = re.compile(r"\r?\n(?=[ \t])")
 
@@ -43,7 +39,7 @@ class ParseLimits:
     max_depth: int = 20  # MIME nesting deeper than this is not walked
     max_parts: int = 500
     max_text_chars: int = 200_000  # of the full text kept
-    max_reply_input_chars: int = 50_000  # reply splitting is regex-heavy; feed it a bounded prefix
+    max_reply_input_chars: int = 50_000  # the new text is at the top; splitting needs no more than this
     max_multiparts: int = 50  # multipart containers parsed as MIME; past this the body is read as text
     max_html_chars: int = 2_000_000  # of each HTML part turned into text; markup is bulky, the text kept is capped anyway
     max_html_tags: int = 10_000  # HTML with more tags is stripped of markup instead of rendered, and goes to review
@@ -152,7 +148,7 @@ def parse_message(raw: bytes, limits: ParseLimits | None = None) -> ParsedMessag
             text_full = ("\n\n".join(plain) if plain else "\n\n".join(html_to_text(h[: limits.max_html_chars]) for h in html)).strip()
         text_full = text_full[: limits.max_text_chars]
         checkpoint("splitting off quoted history")
-        text_reply = reply_text(text_full[: limits.max_reply_input_chars])
+        text_reply = reply_text(text_full[: limits.max_reply_input_chars], " ".join(header(msg, "Subject").split()))
     except BudgetExceeded as exc:
         review_reason = str(exc)
         defects.append(review_reason)
@@ -478,31 +474,8 @@ def _strip_tags(markup: str) -> str:
     return _SPACES.sub(" ", html.unescape(_TAG.sub(" ", markup))).strip()
 
 
-def reply_text(text: str) -> str:
+def reply_text(text: str, subject: str = "") -> str:
     """The new text of a reply, without quoted history or signature; the whole text when nothing is split off."""
     if not text.strip():
         return ""
-    parsed = ReplyText(text=text, languages=list(REPLY_LANGUAGES), **_reply_patterns()).read()
-    for reply in parsed.replies:
-        body = reply.body.strip()
-        if body:
-            return body
-    return text.strip()
-
-
-@lru_cache(maxsize=1)
-def _reply_patterns() -> dict:
-    # mail-parser-reply compiles its multi-language patterns per message; compile them once.
-    probe = ReplyText(text="", languages=list(REPLY_LANGUAGES))
-    # Each of these patterns can only match where its lookahead holds (the header alternatives start
-    # at a line start or newline, disclaimers at a sentence start, signatures at a line start or
-    # whitespace), but the regex engine tries every alternative at every character. The leading
-    # lookahead rejects the other positions at once: the same matches and groups on every sample
-    # and labelled reply, in about a third of the time.
-    return {"_header_regex": _anchored(r"(?=^|\n)", probe.HEADER_REGEX),
-            "_disclaimers_regex": _anchored(r"(?=[\n\r.!?]|^)", probe.DISCLAIMERS_REGEX),
-            "_signature_regex": _anchored(r"(?=\s|^)", probe.SIGNATURE_REGEX)}  # fmt: skip
-
-
-def _anchored(lookahead: str, pattern: re.Pattern) -> re.Pattern:
-    return re.compile(lookahead + "(?:" + pattern.pattern + ")", pattern.flags)
+    return split_reply(text, subject)

@@ -51,6 +51,8 @@ def triage_pending(store: Store, classifier: Classifier, router: Router | None =
                    budget: BudgetFactory = Budget) -> int:  # fmt: skip
     """Classify every pending inbound message, mark it classified, then route it; returns how many were classified.
 
+    Unmatched replies not yet classified are classified too, so the unmatched queue shows what each one is,
+    but they keep their status and are not routed: routing waits until a person links them to a customer.
     Replies are read and their results saved a chunk at a time (one query, one transaction per
     chunk); routing follows each chunk's commit, in message order.
     """
@@ -58,7 +60,8 @@ def triage_pending(store: Store, classifier: Classifier, router: Router | None =
     after = 0
     while True:
         cursor = store.conn.execute(
-            "select * from messages where direction = 'inbound' and status = 'pending' and id > ? order by id limit ?",
+            "select * from messages m where direction = 'inbound' and id > ? and (status = 'pending' or (status = 'unmatched' "
+            "and not exists (select 1 from classifications c where c.message_id = m.id and c.is_current = 1))) order by id limit ?",
             [after, TRIAGE_CHUNK],
         )
         names = [d[0] for d in cursor.description]
@@ -76,6 +79,8 @@ def triage_pending(store: Store, classifier: Classifier, router: Router | None =
         with store.transaction():
             for row, result, flag in results:
                 save_classification(store, row["id"], result, actor)
+                if row["status"] != "pending":
+                    continue  # unmatched: labelled for the queue, routed once linked
                 store.conn.execute("update messages set status = 'classified' where id = ?", [row["id"]])
                 reason = f"classified by {classifier.name}" + (f"; sent to review: {flag}" if flag else "")
                 store.audit(actor, "message", row["id"], "status", reason=reason[:500],
@@ -83,6 +88,8 @@ def triage_pending(store: Store, classifier: Classifier, router: Router | None =
         done += len(results)
         if router is not None:
             for row, _, _ in results:
+                if row["status"] != "pending":
+                    continue  # unmatched: routing waits until a person links the customer
                 try:
                     router(store, row["id"])
                 except Exception:  # noqa: BLE001 -- one reply that cannot be routed stays 'classified' for tick; the rest go on

@@ -380,10 +380,17 @@ def message_actions(store: Store, message_ids: list[int]) -> dict[int, list[str]
 
 
 def unmatched(store: Store, limit: int = PAGE, scope: AccountScope = EVERYONE) -> list[dict]:
+    """Replies no rule tied to a customer, with their current label; disputes and frustration first, as they are urgent."""
     # Replies matched to no account belong to no account team: only collectors and admins see those.
-    in_scope, args = scope.where("customer_id")
-    return list(store.db["messages"].rows_where(f"direction = 'inbound' and (status = 'unmatched' or customer_id is null) "
-                                                f"and {in_scope}", args, order_by="id desc", limit=limit))  # fmt: skip
+    in_scope, args = scope.where("m.customer_id")
+    cursor = store.conn.execute(
+        "select m.*, c.label, c.confidence, c.frustrated, "
+        "coalesce(c.label in ('dispute', 'frustration') or c.frustrated = 1, 0) as urgent "
+        "from messages m left join classifications c on c.message_id = m.id and c.is_current = 1 "
+        f"where m.direction = 'inbound' and (m.status = 'unmatched' or m.customer_id is null) and {in_scope} "
+        "order by urgent desc, m.id desc limit ?", [*args, limit])  # fmt: skip
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
 def quarantined(store: Store, limit: int = PAGE, scope: AccountScope = EVERYONE) -> list[dict]:

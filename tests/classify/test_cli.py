@@ -1,4 +1,5 @@
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -55,3 +56,22 @@ def test_unparseable_input_is_a_clear_error(run):
 def test_missing_file_is_a_usage_error(run):
     result = CliRunner().invoke(main, ["classify", "nope.eml"])
     assert result.exit_code == 2 and "nope.eml" in result.output
+
+
+def test_classify_takes_plain_text_without_headers(run):
+    text = b"Hi, we will pay INV-2026-0343 next Friday, about $18,250.\n\nThanks,\nPriya\n"
+    data = json.loads(run("classify", "-", "--json", "--classifier", "local", input=text).output)
+    assert data["label"] == "promise_to_pay" and Decimal(data["promise_amount"]) == Decimal("18250")
+    assert data["evidence"] and data["evidence"] in text.decode()
+
+
+def test_plain_text_and_messages_are_told_apart():
+    from copilot.classify.message import looks_like_message, reply_from_text
+
+    assert looks_like_message((MAIL / "02-promise-date-amount.eml").read_bytes())
+    assert looks_like_message(b"Subject: Re: INV-1\n\nPaid.")
+    assert not looks_like_message(b"Note: we paid INV-1 yesterday.\n\nTom")
+    assert not looks_like_message(b"Hi, we will pay next Friday.")
+    reply = reply_from_text(b"Paid.\n\nOn Mon, 9 Nov 2026 at 10:00, AR <ar@ourco.example> wrote:\n> overdue")
+    assert (reply.text, reply.subject, reply.sent_at) == ("Paid.", "", None)
+    assert reply_from_text("Gr\xfc\xdfe, bezahlt.".encode("cp1252")).text == "Grüße, bezahlt."

@@ -127,7 +127,7 @@ def test_strip_reply_drops_quoted_history(quoted):
 
 def test_strip_reply_keeps_prose_and_drops_footer():
     text = "From: the looks of it this was paid.\nRegards\n\nThis email is confidential and intended only for the addressee."
-    assert strip_reply(text) == "From: the looks of it this was paid.\nRegards"
+    assert strip_reply(text) == "From: the looks of it this was paid."
     assert body_for_model("Hi Anna,\n\nPaid yesterday.\n\nKind regards,\nBen") == "Paid yesterday."
 
 

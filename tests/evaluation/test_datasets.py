@@ -84,3 +84,36 @@ def test_train_only_replies_stay_in_train_and_may_not_copy_a_test_reply():
     other = LabelledReply(id="x-003", text="Could you resend invoice 4471 as a PDF? Our portal rejected the upload.",
                           label="request", frustrated=False, lang="en")  # fmt: skip
     assert split.leaks([near, other], [test_reply]) == ["train-only x-002 nearly copies test reply t"]
+
+
+def _compose_module():
+    spec = importlib.util.spec_from_file_location("compose", ROOT / "eval" / "realistic" / "compose.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_realistic_split_is_separate_varied_and_scored_by_slice(shipped):
+    train, test = shipped
+    realistic = load_dataset(DATASETS / "realistic_test.jsonl")
+    assert 150 <= len(realistic) <= 200
+    assert set(Counter(r.label.value for r in realistic)) == set(LABELS)
+    assert {r.lang for r in realistic} == {"en", "de", "fr", "es", "nl"}
+    slices = Counter(r.slice for r in realistic)
+    for name in ("greeting-line", "cancellation", "buried-request", "ticket-receipt", "survey", "scanner", "bank-advice",
+                 "instalment", "polite-not-frustrated", "one-word", "frustration", "outlook-header", "legal-footer"):  # fmt: skip
+        assert slices[name] >= 2, name
+    assert sum(r.escalate for r in realistic) >= 15
+    assert not {r.id for r in realistic} & {r.id for r in [*train, *test]}
+    generated = [r for r in train if r.id.startswith("x-r")]
+    assert len(generated) >= 600 and {r.lang for r in generated} == {"en", "de", "fr", "es", "nl"}
+    assert _split_module().leaks(generated, realistic) == []  # no training reply nearly copies a realistic test reply
+
+
+def test_the_realistic_replies_are_what_the_composer_writes(shipped):
+    built_train, built_test = _compose_module().build()
+    assert [r.model_dump() for r in load_dataset(DATASETS / "realistic_test.jsonl")] == [
+        LabelledReply.model_validate(r).model_dump() for r in built_test]
+    train = {r.id: r for r in shipped[0] if r.id.startswith("x-r")}
+    assert sorted(train) == sorted(r["id"] for r in built_train)
+    assert all(train[r["id"]] == LabelledReply.model_validate(r) for r in built_train)

@@ -93,6 +93,16 @@ def test_accuracy_by_language(metrics):
     }
 
 
+def test_scores_by_slice_when_replies_name_one(small, small_predictions, metrics):
+    assert metrics["by_slice"] == {}  # the fixture names no slices
+    sliced = [r.model_copy(update={"slice": "frustration" if r.id.startswith("f") else "noise"}) for r in small]
+    by_slice = compute_metrics(pair_up(sliced, small_predictions))["by_slice"]
+    # f1 frustration->frustration (escalated), f2 frustration->other; in "noise" d1 should escalate, d2 did
+    assert by_slice["frustration"] == {"n": 2, "accuracy": 0.5, "escalated": 1, "should_escalate": 2}
+    assert by_slice["noise"]["n"] == 8 and by_slice["noise"]["accuracy"] == pytest.approx(6 / 8)
+    assert by_slice["noise"]["escalated"] == 1 and by_slice["noise"]["should_escalate"] == 1
+
+
 def test_headline_flattens_gate_names(metrics):
     flat = headline(metrics)
     assert flat["escalation_recall"] == pytest.approx(1 / 3)

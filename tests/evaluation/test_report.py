@@ -70,3 +70,12 @@ def test_report_renders_in_chromium_without_network(scored, tmp_path, artifacts)
         page.screenshot(path=str(artifacts / "eval-report.png"), full_page=True)
         browser.close()
     assert requests == [path.as_uri()]
+
+
+def test_slices_get_their_own_table_only_when_replies_name_them(scored, small, small_predictions):
+    assert "Accuracy by slice" not in render_report(*scored)
+    sliced = [r.model_copy(update={"slice": "bank-advice" if r.label.value == "paid" else "greeting-line"}) for r in small]
+    result = run_classifier(ReplayClassifier(sliced, small_predictions), sliced, progress=False)
+    html = render_report(run_record(SMALL, sliced, result), pair_up(sliced, result.predictions))
+    table = html.split('aria-label="Accuracy by slice"')[1].split("</table>")[0]
+    assert "<td>greeting-line</td>" in table and 'class="n">10<' in table

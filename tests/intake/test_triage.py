@@ -37,7 +37,7 @@ def test_pending_replies_are_classified_and_routed(loaded):
     routed: list[int] = []
     clf = Recording(fail_on="INV-2026-0366")
     done = triage_pending(loaded, clf, router=lambda store, mid: routed.append(mid))
-    assert done == 22  # 24 replies, one unmatched (not pending) and one whose classifier call failed
+    assert done == 23  # 24 replies, one whose classifier call failed; the unmatched one is labelled, not routed
     assert len(routed) == 22
     statuses = dict(loaded.db.execute("select status, count(*) from messages where direction='inbound' group by status").fetchall())
     assert statuses == {"classified": 22, "pending": 1, "unmatched": 1}
@@ -45,6 +45,18 @@ def test_pending_replies_are_classified_and_routed(loaded):
     assert "dispute" not in quoted.text.lower() and "dispute" in (quoted.full_text or "").lower()
     assert current_classification(loaded, routed[0])["label"] == "acknowledgement"
     assert triage_pending(loaded, Recording()) == 1  # the failed one is retried next run
+
+
+def test_unmatched_replies_are_labelled_but_wait_for_a_link_to_be_routed(loaded):
+    routed: list[int] = []
+    triage_pending(loaded, Recording(), router=lambda store, mid: routed.append(mid))
+    row = next(loaded.db["messages"].rows_where("status = 'unmatched'"))
+    assert current_classification(loaded, row["id"])["label"] == "acknowledgement"  # the queue can show what it is
+    assert row["id"] not in routed and row["status"] == "unmatched"
+    assert triage_pending(loaded, Recording(), router=lambda store, mid: routed.append(mid)) == 0  # not labelled twice
+    link_message_to_customer(loaded, row["id"], "C-1001", "collector")
+    assert triage_pending(loaded, Recording(), router=lambda store, mid: routed.append(mid)) == 1
+    assert routed[-1] == row["id"] and loaded.db["messages"].get(row["id"])["status"] == "classified"
 
 
 def test_linking_an_unmatched_reply(loaded):

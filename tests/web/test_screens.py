@@ -77,6 +77,22 @@ def test_unmatched_queue_and_quarantine(collector: TestClient, ids: dict):
     assert "message over the size limit" in quarantine
 
 
+def test_unmatched_replies_show_their_label_and_a_dispute_comes_first_as_urgent(collector: TestClient, web_settings):
+    from copilot.classify.classifications import save_classification
+    from copilot.labels import Classification, Label
+    from tests.web.seed import add_message
+
+    store = open_store(web_settings)
+    mid = add_message(store, None, "Closed account", "We closed our account in March; this invoice should not exist.",
+                      n=2, status="unmatched", from_addr="someone@unknown-sender.example")  # fmt: skip
+    save_classification(store, mid, Classification(label=Label.DISPUTE, confidence=0.91, source="local"), "triage")
+    store.close()
+    page = collector.get("/inbox/unmatched").text
+    assert page.index("Closed account") < page.index("Statement of account")  # urgent first
+    card = page[page.index("Closed account") : page.index("Statement of account")]
+    assert 'class="label label-dispute">dispute</span>' in card and "urgent" in card and "confidence 0.91" in card
+
+
 def test_hostile_html_mail_is_shown_as_escaped_text(collector: TestClient, ids: dict):
     for key in ("hostile", "hostile_raw"):
         page = collector.get(f"/messages/{ids[key]}").text
