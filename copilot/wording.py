@@ -1,8 +1,9 @@
-"""Stored codes and actors as a person would say them, for every screen and for the reasons the planner writes.
+"""How the product says things to people: stored codes and actors as words, and untrusted text made safe to show.
 
 Web templates reach these through the `words` and `person` filters; the planner uses them directly.
 """
 
+import re
 from typing import Any
 
 # Codes the product stores, as a person would say them. Anything not listed falls back to its words
@@ -86,3 +87,24 @@ def person(actor: Any) -> str:
     local = text.split("@", 1)[0]
     parts = [p for p in local.replace("_", ".").replace("-", ".").replace("+", ".").split(".") if p]
     return " ".join(p[:1].upper() + p[1:] for p in parts) or text
+
+
+# -- untrusted text on screen ----------------------------------------------------------------------
+# Making untrusted text safe to show: bidirectional-override controls are made visible.
+#
+# A customer's name, a subject or an attachment's filename can carry Unicode bidi controls:
+# `remittance\u202efdp.exe` is displayed as "remittanceexe.pdf". Every place that shows such
+# text runs it through `neutralise_bidi`, which replaces each control with a visible marker,
+# so the reader sees the characters in their real order and sees that something was there.
+
+# Embeddings and overrides (U+202A-202E), isolates (U+2066-2069), the marks LRM/RLM (U+200E/F)
+# and the Arabic letter mark (U+061C).
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_BIDI = re.compile(f"[{BIDI_CONTROLS}]")
+
+
+def neutralise_bidi(text: str) -> str:
+    """The text with every bidi control shown as `[U+XXXX]` instead of acting on the display."""
+    if not _BIDI.search(text):
+        return text
+    return _BIDI.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)

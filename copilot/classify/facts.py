@@ -1,6 +1,5 @@
 """Fill a classification's facts from the reply text according to its label, keeping evidence an exact quote."""
 
-from copilot.budget import checkpoint
 from copilot.classify.clean import strip_reply
 from copilot.classify.extract import (
     dispute_reason,
@@ -12,6 +11,7 @@ from copilot.classify.extract import (
 )
 from copilot.classify.gates import auto_reply_kind
 from copilot.labels import Classification, Label, Reply
+from copilot.mail.budget import checkpoint
 
 _MAY_PROMISE = (Label.ACKNOWLEDGEMENT, Label.FRUSTRATION, Label.REQUEST, Label.DISPUTE)
 

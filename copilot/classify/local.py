@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import sklearn
 
-from copilot.budget import checkpoint
 from copilot.classify.clean import strip_reply
 from copilot.classify.extract import future_commitment, sentences
 from copilot.classify.facts import fill_facts
@@ -25,6 +24,7 @@ from copilot.classify.linear import FusedViews
 from copilot.classify.training import WORD, TrainedModel, load_training_rows, model_input, sharpen, train
 from copilot.errors import ClassifierError
 from copilot.labels import Classification, Label, Reply
+from copilot.mail.budget import checkpoint
 from copilot.resources import datasets_dir
 
 log = logging.getLogger(__name__)

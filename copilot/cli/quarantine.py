@@ -8,11 +8,11 @@ from click_default_group import DefaultGroup
 
 from copilot.cli.app import App, main, pass_app
 from copilot.cli.poll import triage_step
-from copilot.display import neutralise_bidi
 from copilot.errors import CopilotError
 from copilot.mail import quarantine as q
 from copilot.mail.intake import Source, context_from_settings, imap_sources
 from copilot.mail.mailbox.folder import FolderMailbox
+from copilot.wording import neutralise_bidi
 
 
 @main.group("quarantine", cls=DefaultGroup, default="list", default_if_no_args=True)

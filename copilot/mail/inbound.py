@@ -10,8 +10,8 @@ import logging
 from dataclasses import dataclass, field
 
 from copilot import clock
-from copilot.budget import Budget, BudgetFactory, within
 from copilot.mail.autoreply import AutoReply, detect
+from copilot.mail.budget import Budget, BudgetFactory, within
 from copilot.mail.matching import Match, MatchInput, match_message
 from copilot.mail.parse import ParsedMessage, ParseLimits, decode_header_value, header_end, parse_message
 from copilot.routing.alerts import AlertContent, create_alert

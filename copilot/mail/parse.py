@@ -21,8 +21,8 @@ from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
 import html2text
 
-from copilot.budget import BudgetExceeded, checkpoint
 from copilot.errors import ParseError
+from copilot.mail.budget import BudgetExceeded, checkpoint
 from copilot.mail.split import split_reply
 from copilot.mail.visible import visible_html
 

@@ -4,13 +4,13 @@ import logging
 from collections.abc import Callable
 from datetime import date, datetime
 
-from copilot.budget import Budget, BudgetExceeded, BudgetFactory, within
 from copilot.classify.classifications import save_classification
 from copilot.classify.extract import first_line
 from copilot.classify.injection import review_reason
 from copilot.classify.message import MAX_REPLY_CHARS, MAX_SUBJECT_CHARS
 from copilot.errors import ClassifierError, InvalidTransition, NotFound
 from copilot.labels import Classification, Classifier, Label, Reply
+from copilot.mail.budget import Budget, BudgetExceeded, BudgetFactory, within
 from copilot.mail.parse import ParsedMessage, parse_message
 from copilot.store import Store, dumps, loads
 

@@ -13,12 +13,11 @@ from markupsafe import Markup
 from starlette.templating import Jinja2Templates
 
 from copilot import clock
-from copilot.display import neutralise_bidi
 from copilot.ledger.money import fmt
 from copilot.resources import templates_dir
 from copilot.store import loads
 from copilot.web.security import csrf_token
-from copilot.wording import person, words
+from copilot.wording import neutralise_bidi, person, words
 
 
 def model_name(source: Any, model: Any = None) -> str:

@@ -4,11 +4,11 @@ from datetime import date
 
 import pytest
 
-from copilot.budget import Budget, BudgetExceeded, checkpoint, within
 from copilot.classify import dates
 from copilot.classify.keyword import KeywordClassifier
 from copilot.classify.message import MAX_REPLY_CHARS, reply_from_parsed
 from copilot.labels import Classification, Label
+from copilot.mail.budget import Budget, BudgetExceeded, checkpoint, within
 from copilot.mail.inbound import IntakeContext, Location, store_inbound
 from copilot.mail.parse import parse_message
 from copilot.routing.triage import classify_one, triage_pending

@@ -4,8 +4,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from copilot.config import Settings
-from copilot.display import BIDI_CONTROLS, neutralise_bidi
 from copilot.store import dumps
+from copilot.wording import BIDI_CONTROLS, neutralise_bidi
 from tests.web.conftest import open_store
 from tests.web.seed import add_message
 
