@@ -52,6 +52,7 @@ from copilot.mail.sender import FolderSender, Sender, SmtpSender, new_message_id
 from copilot.policy import cadence
 from copilot.policy.model import Policy, default_policy
 from copilot.policy.pauses import active_pauses, is_paused
+from copilot.redact import redact
 from copilot.store import Store, loads
 
 
@@ -206,7 +207,7 @@ def _record_outbound(store: Store, row: dict, msg: EmailMessage, sent_at: str) -
 
 
 def _fail(store: Store, row: dict, actor: str, channel: str, error: str) -> dict:
-    now = clock.now_iso()
+    now, error = clock.now_iso(), redact(error)  # an SMTP error may quote a configured secret
     with store.transaction():
         store.db["drafts"].update(row["id"], {"status": "failed", "last_error": error, "updated_at": now})
         failed = {**row, "status": "failed", "last_error": error}

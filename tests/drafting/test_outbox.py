@@ -14,7 +14,7 @@ from copilot.drafting.appender import ImapAppender
 from copilot.drafting.outbox import reconcile_sending, send_auto_drafts, send_draft
 from copilot.drafting.plan import plan_day
 from copilot.drafting.review import approve_draft, edit_draft
-from copilot.errors import InvalidTransition
+from copilot.errors import InvalidTransition, SendError
 from copilot.mail.sender import SmtpSender
 from copilot.policy.pauses import add_pause
 from copilot.store import Store, dumps, loads
@@ -242,3 +242,24 @@ def test_mail_is_sent_even_when_the_sent_folder_is_unreachable(store, policy, sm
     assert row["status"] == "sent" and len(smtp_server.messages) == 1
     sent_event = [e for e in store.audit_events("draft", draft_id) if e["action"] == "send_sent"][0]
     assert "was not saved" in sent_event["reason"]
+
+
+def test_a_failed_send_stores_its_error_without_a_configured_secret(store, policy, smtp_server):
+    settings = smtp_settings(smtp_server).model_copy(update={"smtp": SmtpSettings(
+        host=smtp_server.host, port=smtp_server.port, security="none", from_address="ar@ourco.example",
+        from_name="Ledgerline AR", username="ar", password="smtp-pass-4d9f2c71")})  # fmt: skip
+    Settings(**settings.model_dump())  # building settings registers their secrets for redaction
+
+    class QuotingSender(SmtpSender):
+        """A server whose refusal quotes the password it was given."""
+
+        def send(self, msg):
+            raise SendError("535 authentication failed for ar / smtp-pass-4d9f2c71")
+
+    draft_id = planned(store, settings, policy, days=35)
+    approve_draft(store, draft_id, "dana", policy=policy)
+    failed = send_draft(store, draft_id, QuotingSender(settings.smtp), settings, "dana")
+    assert failed["status"] == "failed" and "535 authentication failed" in failed["last_error"]
+    stored = store.db["drafts"].get(draft_id)["last_error"]
+    assert "smtp-pass-4d9f2c71" not in stored and "smtp-pass-4d9f2c71" not in failed["last_error"]
+    assert all("smtp-pass-4d9f2c71" not in (e["after_json"] or "") for e in store.audit_events("draft", draft_id))
