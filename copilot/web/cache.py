@@ -24,22 +24,6 @@ def store_version(store: Store) -> int:
     return store.db.execute("select coalesce(max(id), 0) from audit_events").fetchone()[0]
 
 
-def cached(store: Store, key: Hashable, compute: Callable[[], T]) -> T:
-    """`compute()`, or its earlier result for this database and key when nothing has changed since."""
-    if store.path == ":memory:":  # every in-memory store has the same name, so none is cached
-        return compute()
-    full_key = (store.path, key)
-    version = store_version(store)
-    with _lock:
-        hit = _entries.get(full_key)
-        if hit is not None and hit[0] == version:
-            _entries.move_to_end(full_key)
-            return hit[1]  # type: ignore[return-value]
-    value = compute()
-    _put(full_key, version, value)
-    return value
-
-
 _refreshing: set[tuple] = set()
 _refreshed_at: dict[tuple, float] = {}
 # While the data keeps changing, recompute a stale result at most this often: the work runs in the
