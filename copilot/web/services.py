@@ -9,6 +9,7 @@ CopilotError here, so the web edge shows the sentence instead of a server error.
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import TypeVar
@@ -86,15 +87,17 @@ def hold_send(store: Store, draft_id: int, user: User, policy: Policy, settings:
     row = _user_error(hold.hold_send, store, draft_id, user.actor, settings.web.send_hold_seconds, policy=policy,
                       override_reason=override_reason or None)  # fmt: skip
     delay = max(0.0, (datetime.fromisoformat(row["send_after"]) - clock.now()).total_seconds())
-    timer = threading.Timer(delay, _release_later, args=(settings, draft_id, row["send_after"], user.actor))
-    timer.daemon = True
-    timer.start()
+    # A plain sleep rather than threading.Timer: nothing cancels it (Undo changes the draft, which the
+    # release checks), and a timed condition wait misbehaves when the process clock is shifted.
+    threading.Thread(target=_release_later, args=(settings, draft_id, row["send_after"], user.actor, delay),
+                     daemon=True).start()  # fmt: skip
     return row
 
 
-def _release_later(settings: Settings, draft_id: int, send_after: str, actor: str) -> None:
-    # Runs on the timer's thread with its own connection. Nobody waits for it, so failures are logged;
+def _release_later(settings: Settings, draft_id: int, send_after: str, actor: str, delay: float) -> None:
+    # Runs on its own thread with its own connection. Nobody waits for it, so failures are logged;
     # a refused or failed send stays visible on the draft, and `copilot tick` retries a hold left behind.
+    time.sleep(delay)
     try:
         with Store.open(settings.db_path) as store:
             hold.release_held(store, draft_id, send_after, make_sender(settings.smtp, settings.outbox_dir), settings,
