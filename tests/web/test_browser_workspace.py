@@ -6,13 +6,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from copilot.config import ReportingSettings, Settings, SmtpSettings
 from copilot.web.app import create_app
 from tests.fixtures.live_web import serve_in_thread
 from tests.web.conftest import open_store
 from tests.web.seed import PASSWORD
+from tests.web.test_browser import browser  # noqa: F401  (the shared Chromium fixture)
 
 pytestmark = pytest.mark.browser
 DESKTOP = {"width": 1440, "height": 900}
@@ -21,11 +22,8 @@ RATES = ReportingSettings(currency="USD", rates={"EUR": Decimal("1.08"), "GBP": 
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Browser:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
-        yield browser
-        browser.close()
+def chromium(browser: Browser) -> Browser:  # noqa: F811  (one Chromium per module, started by test_browser's fixture)
+    return browser
 
 
 @pytest.fixture
