@@ -92,6 +92,7 @@ def test_the_core_path_works_without_javascript(browser: Browser, base_url: str,
 def test_keyboard_shortcuts(browser: Browser, base_url: str, ids: dict):
     page = new_page(browser, base_url)
     sign_in(page, "casey")
+    page.wait_for_load_state("load")  # the shortcuts are bound by the page's script; a key pressed before it is lost
     page.keyboard.press("j")
     expect(page.locator("table.worklist tbody tr").first).to_have_class("current")
     page.keyboard.press("Enter")
