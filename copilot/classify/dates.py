@@ -169,6 +169,12 @@ _NEEDLES: dict[str, tuple[str, ...]] = {
 }
 
 
+# The same test as one literal alternation per pattern: the engine scans for its first letters in C. Two
+# numeric patterns get a tighter test than "a dash" or "a full stop", which nearly every reply holds.
+_NEEDLE_RX = {kind: re.compile("|".join(map(re.escape, needles))) for kind, needles in _NEEDLES.items()}
+_NEEDLE_RX |= {"iso": re.compile(r"\d-\d"), "dmy_num": re.compile(r"\d[./]\d")}
+
+
 def _resolve(kind: str, m: re.Match[str], base: date) -> date | None:
     g = m.groupdict()
     if kind == "iso":
@@ -236,7 +242,7 @@ def find_dates(text: str, base: date) -> list[_Hit]:
     text = text[:MAX_DATE_TEXT].lower()  # the patterns are lower-case; re.IGNORECASE would be several times slower
     hits: list[_Hit] = []
     for kind, pattern in _PATTERNS:
-        if not any(needle in text for needle in _NEEDLES[kind]):
+        if _NEEDLE_RX[kind].search(text) is None:
             continue
         for m in pattern.finditer(text):
             resolved = _resolve(kind, m, base)

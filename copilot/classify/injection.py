@@ -11,6 +11,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from copilot.classify.alternation import word_start_union
 from copilot.classify.gates import spoofed_auto_headers
 from copilot.labels import Classification, Reply
 
@@ -41,7 +42,6 @@ _PATTERNS = [
     rf"\s+(to|for|an|für|à|a|au|aux|pour|para|voor|aan)\s+(the |any |all |den |die |das |l'|l’|le |la |les |el |los |de |het )?{_AI}\b",
     r"\b(assistant|ai|system|developer|admin|ki|ia|systeem|sistema|système)[ -]?(instruction|note|message|prompt|override|command|anweisung|"
     r"nachricht|consigne|instrucci[oó]n|instructie|opdracht)s?\b",
-    r"(^|\n|[\[(<{])\s*(system|assistant|developer|ai|instruction|instructions|admin|ki|ia|systeem|sistema|système)\s*[:\]>}]",
     r"\b(system|assistant|developer|systeem|sistema|système)\s*:",
     rf"\b(dear|hey|hello|hi|attention|liebe[rs]?|hallo|cher|chère|querido|querida|hola|beste|hoi)\s+{_AI}\b",
     rf"\b(if you are|if you're|wenn du|falls du|falls sie|si tu es|si vous êtes|si eres|als je|als u)\s+(an? |eine?r? |une? |un[ao]? |een )?{_AI}\b",
@@ -72,7 +72,16 @@ _PATTERNS = [
     r"\b(print|reveal|show|repeat|output|dump|leak)\s+(me\s+)?(your|the)\s+(full\s+|complete\s+)?(system\s+)?(prompt|instructions|rules|configuration)\b",
     r"\b(respond|reply|answer|output)\s+(only\s+)?with\s+(the\s+)?(json|label|word)\b",
 ]
-_INJECTION = re.compile("|".join(f"(?:{p})" for p in _PATTERNS))  # on lower-cased text: re.IGNORECASE is several times slower
+# A role written as a header at the start of a line or in brackets: "system: ...", "[assistant]".
+_ROLE_HEADER = re.compile(r"(^|\n|[\[(<{])\s*(system|assistant|developer|ai|instruction|instructions|admin|ki|ia|systeem|sistema|système)\s*[:\]>}]")
+# Every other pattern starts at a word: one scan finds whether any of them matches (on lower-cased text,
+# as re.IGNORECASE is several times slower).
+_AT_WORD = word_start_union(_PATTERNS)
+
+
+def _first_instruction(low: str) -> re.Match[str] | None:
+    hits = [m for m in (_AT_WORD.search(low), _ROLE_HEADER.search(low)) if m is not None]
+    return min(hits, key=lambda m: m.start()) if hits else None
 
 
 def normalise(text: str) -> str:
@@ -84,7 +93,7 @@ def normalise(text: str) -> str:
 @lru_cache(maxsize=16)  # asked several times per reply (text to label, review flag); not a cross-reply cache
 def injection_attempt(text: str) -> str | None:
     """The first phrase that tries to instruct the system, or None."""
-    match = _INJECTION.search(normalise(text))
+    match = _first_instruction(normalise(text))
     return match.group(0).strip() if match else None
 
 
@@ -96,7 +105,7 @@ def without_injection(text: str) -> str:
     """
     if injection_attempt(text) is None:
         return text
-    return "".join(line for line in text.splitlines(keepends=True) if _INJECTION.search(normalise(line)) is None)
+    return "".join(line for line in text.splitlines(keepends=True) if _first_instruction(normalise(line)) is None)
 
 
 def review_reason(reply: Reply) -> str | None:

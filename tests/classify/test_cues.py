@@ -2,7 +2,8 @@ import re
 
 import pytest
 
-from copilot.classify.cues import CUE_GROUPS, cue_vector, factor_by_first_letter
+from copilot.classify.alternation import factor_by_first_letter
+from copilot.classify.cues import CUE_GROUPS, cue_vector
 from copilot.evaluation.dataset import load_dataset
 from copilot.resources import datasets_dir
 
