@@ -605,3 +605,10 @@ def m_workspace_a_worklist(db: sqlite_utils.Database) -> None:
                "(direction, datetime(sent_at), customer_id, status)")  # also covers the inbox count
     db.execute("create index if not exists idx_messages_customer_latest on messages "
                "(customer_id, direction, datetime(sent_at))")  # each worklist row's last reply and last touch
+
+
+@migration
+def m_inbox_corrections_index(db: sqlite_utils.Database) -> None:
+    # Every inbox page counts the collectors' corrections made since the active model was trained; without
+    # this index that count read every classification (90 ms at 50,000 replies).
+    db["classifications"].create_index(["source", "id"], index_name="idx_classifications_source", if_not_exists=True)
