@@ -14,6 +14,7 @@ from copilot.drafting.facts import DisputeFact, build_facts
 from copilot.drafting.guardrails import check_draft
 from copilot.drafting.language import thread_language
 from copilot.drafting.render import render_draft
+from copilot.drafting.summary import insert_drafts
 from copilot.policy.model import Policy
 from copilot.store import Store, dumps, loads
 
@@ -63,7 +64,8 @@ def draft_dispute_reply(store: Store, case: dict, invoices: list[dict], credits:
     now = clock.now()
     row = {
         "customer_id": case["customer_id"], "contact_email": contact["email"], "to_json": dumps([contact["email"]]),
-        "cc_json": dumps([]), "kind": "dispute_reply", "tier": 0, "segment": customer["segment"],
+        "cc_json": dumps([]), "kind": "dispute_reply", "reason": f"dispute #{case['id']} resolved: {outcome.replace('_', ' ')}",
+        "tier": 0, "segment": customer["segment"],
         "template": text.template, "generator": "template", "subject": text.subject, "body": text.body,
         "original_body": text.body, "invoice_numbers_json": dumps(facts.invoice_numbers()),
         "facts_json": facts.model_dump_json(), "guardrail_flags_json": dumps(flags), "plan_date": as_of.isoformat(),
@@ -72,7 +74,7 @@ def draft_dispute_reply(store: Store, case: dict, invoices: list[dict], credits:
         "created_at": now.isoformat(timespec="seconds"), "updated_at": now.isoformat(timespec="seconds"),
     }  # fmt: skip
     with store.transaction():
-        pk = store.db["drafts"].insert(row).last_pk
+        pk = insert_drafts(store, [row])[0]
         store.audit(actor, "draft", pk, "planned", customer_id=case["customer_id"],
                     reason=f"reply to the customer about dispute #{case['id']} ({outcome.replace('_', ' ')})",
                     after={"kind": "dispute_reply", "invoices": facts.invoice_numbers(), "language": language})  # fmt: skip

@@ -47,6 +47,7 @@ from copilot.drafting.review import (
     get_draft,  # fmt: skip
     unknown_delivery,
 )
+from copilot.drafting.summary import update_draft
 from copilot.errors import CopilotError, InvalidTransition, MailboxError, SendError
 from copilot.mail.sender import FolderSender, Sender, SmtpSender, new_message_id
 from copilot.policy import cadence
@@ -123,13 +124,13 @@ def _claim(store: Store, row: dict, actor: str, channel: str, settings: Settings
         if outcome.action == "refused":
             change = {**outcome.change, "status": "draft", "approved_by": None, "approved_at": None,
                       "note": f"Not sent: {outcome.reason}", "updated_at": now}  # fmt: skip
-            store.db["drafts"].update(row["id"], change)
+            update_draft(store, row["id"], change)
             store.audit(actor, "draft", row["id"], "send_refused", reason=outcome.reason, customer_id=row["customer_id"],
                         before={"status": current["status"]}, after={"status": "draft"})  # fmt: skip
             refused = outcome.reason
         else:
             if outcome.action == "rewritten":
-                store.db["drafts"].update(row["id"], {**outcome.change, "updated_at": now})
+                update_draft(store, row["id"], {**outcome.change, "updated_at": now})
                 store.audit(actor, "draft", row["id"], "rewritten_at_send", reason=outcome.reason,
                             customer_id=row["customer_id"],
                             before={"invoices": loads(current["invoice_numbers_json"], []), "tier": current["tier"]},
@@ -153,7 +154,7 @@ def _claim(store: Store, row: dict, actor: str, channel: str, settings: Settings
 def _withdraw(store: Store, row: dict, actor: str, reason: str) -> dict:
     """Withdraw a draft the account's state has overtaken; it is never sent (runs inside the claim)."""
     change = {"status": "superseded", "superseded_reason": reason, "auto_send": 0, "updated_at": clock.now_iso()}
-    store.db["drafts"].update(row["id"], change)
+    update_draft(store, row["id"], change)
     store.audit(actor, "draft", row["id"], "superseded", reason=reason, customer_id=row["customer_id"],
                 before={"status": row["status"], "invoices": loads(row["invoice_numbers_json"], [])},
                 after={"status": "superseded"})  # fmt: skip
@@ -181,7 +182,7 @@ def _record_sent(store: Store, row: dict, msg: EmailMessage, actor: str, channel
     now = clock.now_iso()
     change = {"status": "sent", "sent_at": now, "edit_distance": distance, "updated_at": now, "last_error": None}
     with store.transaction():
-        store.db["drafts"].update(row["id"], change)
+        update_draft(store, row["id"], change)
         _record_outbound(store, row, msg, now)
         sent = {**row, **change}
         _audit_send(store, sent, actor, channel, "sent", note)
@@ -209,7 +210,7 @@ def _record_outbound(store: Store, row: dict, msg: EmailMessage, sent_at: str) -
 def _fail(store: Store, row: dict, actor: str, channel: str, error: str) -> dict:
     now, error = clock.now_iso(), redact(error)  # an SMTP error may quote a configured secret
     with store.transaction():
-        store.db["drafts"].update(row["id"], {"status": "failed", "last_error": error, "updated_at": now})
+        update_draft(store, row["id"], {"status": "failed", "last_error": error, "updated_at": now})
         failed = {**row, "status": "failed", "last_error": error}
         _audit_send(store, failed, actor, channel, "failed", error)
     return failed
@@ -293,7 +294,7 @@ def reconcile_draft(store: Store, row: dict, actor: str, appender: Appender | No
         change = {"status": "sent", "sent_at": now, "updated_at": now, "last_error": None,
                   "edit_distance": edit_distance(row["original_body"], row["body"])}  # fmt: skip
         with store.transaction():
-            store.db["drafts"].update(row["id"], change)
+            update_draft(store, row["id"], change)
             _record_outbound(store, row, build_message(row, settings), now)
             _audit_send(store, {**row, **change}, actor, "reconcile", "sent", f"found {mid} in {where}; not resent")
         return {**row, **change}
@@ -332,7 +333,7 @@ def send_auto_drafts(
         reason = auto_send_blocker(store, row, policy, today)
         if reason:
             with store.transaction():
-                store.db["drafts"].update(row["id"], {"auto_send": 0, "updated_at": clock.now_iso()})
+                update_draft(store, row["id"], {"auto_send": 0, "updated_at": clock.now_iso()})
                 store.audit(actor, "draft", row["id"], "auto_send_withheld", reason=reason, customer_id=row["customer_id"])
             continue
         if row["status"] == "draft":

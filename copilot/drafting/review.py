@@ -15,6 +15,7 @@ from copilot import clock
 from copilot.config import Settings, get_settings
 from copilot.drafting.facts import DraftFacts
 from copilot.drafting.guardrails import check_draft
+from copilot.drafting.summary import update_draft
 from copilot.errors import CopilotError, InvalidTransition, NotFound
 from copilot.policy.model import Policy, default_policy
 from copilot.store import Store, dumps
@@ -69,7 +70,7 @@ def edit_distance(original: str | None, sent: str | None) -> int:
 def _change(store: Store, row: dict, change: dict, user: str, action: str, reason: str | None = None) -> dict:
     change = {**change, "updated_at": clock.now_iso()}
     with store.transaction():
-        store.db["drafts"].update(row["id"], change)
+        update_draft(store, row["id"], change)
         before = {k: row.get(k) for k in change if k != "updated_at"}
         store.audit(user, "draft", row["id"], action, reason=reason, before=before,
                     after={k: v for k, v in change.items() if k != "updated_at"}, customer_id=row["customer_id"])  # fmt: skip

@@ -1,9 +1,13 @@
 """What each draft asks for, summed once: the open amount per currency, the oldest due date, and whether
 the customer is marked risky.
 
-The planner stores these on the draft when it plans it, so the worklist can sort and page
+These are stored on the draft when it is written, so the worklist can sort and page
 thousands of drafts without re-adding their invoices on every request. The worklist shows
 today's balances for the rows on screen; these columns only order the list.
+
+Every draft is written through `insert_drafts` and every change to one saved through
+`update_draft` (which refreshes the summary when the invoices change, as a rewrite does), so no path (the planner, a dispute reply, a rewrite) can leave a draft
+without its summary: a draft without one sorts last and shows no reason.
 """
 
 from collections import defaultdict
@@ -11,10 +15,45 @@ from decimal import Decimal
 
 import sqlite_utils
 
-from copilot.store import dumps
+from copilot.store import Store, dumps
 
 CENT = Decimal("0.01")
 WAITING = ("draft", "failed", "approved", "sending")
+# Why a draft of each kind is written, when its writer gave no more specific reason.
+KIND_REASONS: dict[str, str] = {"reminder": "cadence step", "broken_promise": "broken promise",
+                                "request_reply": "request to answer", "pre_due": "courtesy note before the due date",
+                                "dispute_reply": "reply about a resolved dispute"}  # fmt: skip
+# Columns of a rendered draft that the summary is computed from.
+SUMMARY_INPUTS = ("invoice_numbers_json", "customer_id")
+
+
+def insert_drafts(store: Store, rows: list[dict]) -> list[int]:
+    """Insert drafts with their worklist summary (reason, open amount, oldest due, risk) in one transaction.
+
+    The one way a draft row is created. A row without a reason gets its kind's; returns the new ids in order.
+    """
+    ids: list[int] = []
+    statements: dict[tuple[str, ...], str] = {}
+    with store.transaction():
+        for row in rows:
+            if not row.get("kind"):
+                raise ValueError("a draft needs a kind")
+            row = {**row, "reason": row.get("reason") or KIND_REASONS.get(row["kind"], row["kind"].replace("_", " "))}
+            columns = tuple(row)
+            # A plain prepared INSERT: thousands of drafts a morning, and sqlite-utils re-reads the schema per insert.
+            sql = statements.setdefault(columns, f"insert into drafts ({', '.join(columns)}) "
+                                                 f"values ({', '.join('?' * len(columns))})")  # fmt: skip
+            ids.append(store.conn.execute(sql, [row[c] for c in columns]).lastrowid)
+        refresh_summaries(store.db, ids)
+    return ids
+
+
+def update_draft(store: Store, draft_id: int, change: dict) -> None:
+    """Update a draft; when its invoices or customer changed (a re-render), its summary too, in the same transaction."""
+    with store.transaction():
+        store.db["drafts"].update(draft_id, change)
+        if any(k in change for k in SUMMARY_INPUTS):
+            refresh_summaries(store.db, [draft_id])
 
 
 def refresh_summaries(db: sqlite_utils.Database, draft_ids: list[int] | None = None, *, every_status: bool = False) -> int:
