@@ -11,6 +11,21 @@ from copilot import clock
 from copilot.store import Store
 
 WAITING: tuple[str, ...] = ("draft", "approved")
+# A marked draft is shown as stale (in the worklist's Stale tab and on its own page) while it waits for a
+# person: under review, or a failed send to retry. An approved one is being sent and the send-time check
+# decides; undone, it is back under review and shown stale again.
+SHOWN: tuple[str, ...] = ("draft", "failed")
+
+
+def shown_stale(draft: dict) -> bool:
+    """Is this draft listed as stale? The one test the Stale tab's query (`shown_stale_sql`) states in SQL."""
+    return bool(draft.get("stale_at")) and draft.get("status") in SHOWN
+
+
+def shown_stale_sql(alias: str = "d") -> str:
+    """`shown_stale` as a SQL condition on the drafts table under `alias`."""
+    statuses = ", ".join(f"'{s}'" for s in SHOWN)
+    return f"({alias}.stale_at is not null and {alias}.status in ({statuses}))"
 
 
 def mark_stale(store: Store, customer_id: str | None, reason: str, actor: str) -> list[int]:

@@ -10,6 +10,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from copilot.config import ReportingSettings
+from copilot.drafting.stale import shown_stale_sql
+from copilot.drafting.summary import KIND_REASONS
 from copilot.ledger.aging import OPEN_STATUSES
 from copilot.ledger.metrics import DISPUTE_AGES
 from copilot.policy.cadence import BUCKETS, NOT_DUE, bucket_action
@@ -34,9 +36,6 @@ def priority_key(row: dict) -> tuple:
 WAITING = ("draft", "failed")
 SORTS = {"amount": "amount in the reporting currency", "overdue": "days overdue", "priority": "priority"}
 HISTORY_TABS = ("sent", "rejected", "expired", "stale")
-# When the planner stored no reason (drafts from before it did), the kind says enough.
-KIND_REASONS = {"reminder": "cadence step", "broken_promise": "broken promise", "request_reply": "request to answer",
-                "pre_due": "courtesy note before the due date"}  # fmt: skip
 
 
 def _dicts(cursor) -> list[dict]:
@@ -53,13 +52,8 @@ def _rate_case(column: str, reporting: ReportingSettings) -> tuple[str, list]:
 
 
 def stale_condition(store: Store) -> str:
-    """How a stale draft is recognised in this schema: a marker column when there is one, else its status."""
-    columns = set(store.db["drafts"].columns_dict)
-    if "stale_at" in columns:
-        return "(d.stale_at is not null and d.status in ('draft', 'failed'))"
-    if "stale" in columns:
-        return "(coalesce(d.stale, 0) != 0 and d.status in ('draft', 'failed'))"
-    return "d.status = 'stale'"
+    """How the Stale tab recognises a stale draft: the same test the draft page shows its stale banner by."""
+    return shown_stale_sql("d")
 
 
 def worklist(store: Store, as_of: date, reporting: ReportingSettings | None = None, *, tier: int | None = None,
@@ -113,7 +107,10 @@ def worklist(store: Store, as_of: date, reporting: ReportingSettings | None = No
 
 def _worklist_order(reporting: ReportingSettings, tier: int | None, segment: str | None, owner: str | None, sort: str,
                     scope: AccountScope) -> tuple[str, tuple[str, str], list, list]:  # fmt: skip
-    """The worklist's FROM/WHERE (with its arguments) and its ORDER BY for a sort: shared by a page and "next draft"."""
+    """The worklist's FROM/WHERE (with its arguments) and its ORDER BY for a sort: shared by a page and "next draft".
+
+    The WHERE is one parenthesised condition, so "next draft" can widen it to the draft on screen.
+    """
     waiting = ",".join("?" * len(WAITING))
     where, args = [f"d.status in ({waiting})"], list(WAITING)
     join = ""
@@ -141,23 +138,35 @@ def _worklist_order(reporting: ReportingSettings, tier: int | None, segment: str
         "priority": "d.tier desc, case d.segment when 'strategic' then 0 when 'mid-market' then 1 when 'long-tail' then 2 "
                     "else 3 end, d.risky desc, rep desc nulls last, d.id",
     }[sort if sort in SORTS else "amount"]  # fmt: skip
-    return f"from drafts d {join} where {' and '.join(where)}", (rep, order), [*single_args, *mixed_args], args
+    return f"from drafts d {join} where ({' and '.join(where)})", (rep, order), [*single_args, *mixed_args], args
+
+
+def _history_order(store: Store, tab: str) -> tuple[str, str, list]:
+    """A history tab's WHERE condition on `drafts d`, its ORDER BY (newest first) and the condition's arguments:
+    shared by the tab's page and "next draft"."""
+    condition = stale_condition(store) if tab == "stale" else "d.status = ?"
+    return f"({condition})", "coalesce(d.sent_at, d.updated_at) desc, d.id desc", [] if tab == "stale" else [tab]
 
 
 def next_draft(store: Store, draft_id: int, reporting: ReportingSettings | None = None, *, tier: int | None = None,
-               segment: str | None = None, owner: str | None = None, sort: str = "amount") -> int | None:  # fmt: skip
-    """The draft after this one in the worklist's order and filters; None at the end of the list.
+               segment: str | None = None, owner: str | None = None, sort: str = "amount", tab: str = "",
+               scope: AccountScope = EVERYONE) -> int | None:  # fmt: skip
+    """The draft after this one in the list the collector came from (the worklist with its filters and sort,
+    or a history tab such as Stale), in the same order as that list's page; None at the end of the list.
 
     A draft that has left the list (sent, held for sending, rejected) keeps its place in the order, so the
-    next one is the first waiting draft that sorts after it.
+    next one is the first listed draft that sorts after it.
     """
-    source, (rep, order), order_args, args = _worklist_order(reporting or ReportingSettings(), tier, segment, owner,
-                                                             sort, EVERYONE)  # fmt: skip
-    waiting = ",".join("?" * len(WAITING))
+    if tab in HISTORY_TABS:
+        condition, order, args = _history_order(store, tab)
+        source, rep, order_args = f"from drafts d where {condition}", "null", []
+    else:
+        source, (rep, order), order_args, args = _worklist_order(reporting or ReportingSettings(), tier, segment,
+                                                                 owner, sort, scope)  # fmt: skip
     # The current draft joins the ordering whatever its status, so the one after it can be found.
-    ranked = source.replace(f"d.status in ({waiting})", f"(d.status in ({waiting}) or d.id = ?)", 1)
+    ranked = source.replace(" where (", " where d.id = ? or (", 1)
     ids = [r[0] for r in store.db.execute(f"select d.id, {rep} as rep {ranked} order by {order}",
-                                          [*order_args, *WAITING, draft_id, *args[len(WAITING):]])]  # fmt: skip
+                                          [*order_args, draft_id, *args])]  # fmt: skip
     if draft_id not in ids:
         return ids[0] if ids else None
     at = ids.index(draft_id)
@@ -190,11 +199,27 @@ def _decorate(store: Store, rows: list[dict], as_of: date, reporting: ReportingS
         r["days_past_due"] = (as_of - date.fromisoformat(oldest)).days if oldest else None
         r["flags"] = len(loads(r["guardrail_flags_json"], []) or [])
         r["reason_text"] = r["reason"] or KIND_REASONS.get(r["kind"], (r["kind"] or "").replace("_", " "))
-        r["bulk_ok"] = r["status"] == "draft" and r["tier"] == 1 and not r["flags"]
+        r["bulk_ok"] = bulk_refusal(r) is None  # the rule bulk approval applies again when the form is sent
         r.update(facts.get(r["customer_id"], {}))
         # Routine means no customer risk either: a dispute, frustration or bounce needs a person's eye.
         r["bulk_ok"] = r["bulk_ok"] and not any(f["tone"] == "bad" for f in r["risk"])
         r["converted"] = converted(per, reporting)
+
+
+def bulk_refusal(row: dict) -> str | None:
+    """Pure: why this draft may not be approved in bulk, or None when it may (Tier 1, waiting, guardrails passed,
+    not stale). The worklist offers a checkbox only where it may; bulk approval checks again."""
+    if row["status"] != "draft":
+        return f"is {row['status']}, not waiting"
+    if row["tier"] != 1:
+        return f"is Tier {row['tier']}; only Tier 1 drafts are approved in bulk"
+    if row.get("guardrail_flags_json") is None:
+        return "was never checked by the guardrails; review it on its own"
+    if loads(row["guardrail_flags_json"], []):
+        return "has guardrail flags; review it on its own"
+    if row.get("stale_at"):
+        return f"is stale ({row.get('stale_reason') or 'the account changed after it was planned'}); review it on its own"
+    return None
 
 
 def converted(totals: dict[str, Decimal], reporting: ReportingSettings) -> Decimal | None:
@@ -279,8 +304,7 @@ def _short_day(value: str | None) -> str:
 def draft_history(store: Store, tab: str, *, page: int = 1, per_page: int = PAGE) -> dict:
     """Drafts that left the worklist (sent, rejected, expired) or went stale, newest first, one page."""
     tab = tab if tab in HISTORY_TABS else "sent"
-    condition = stale_condition(store) if tab == "stale" else "d.status = ?"
-    args: list = [] if tab == "stale" else [tab]
+    condition, order, args = _history_order(store, tab)
     matching = store.db.execute(f"select count(*) from drafts d where {condition}", args).fetchone()[0]
     pages = max(1, -(-matching // per_page))
     page = min(max(1, page), pages)
@@ -289,7 +313,7 @@ def draft_history(store: Store, tab: str, *, page: int = 1, per_page: int = PAGE
                d.contact_email, d.plan_date, d.sent_at, d.sent_by, d.approved_by, d.reject_reason, d.updated_at,
                d.open_amount, d.open_currency, d.last_error
         from drafts d left join customers c on c.id = d.customer_id where {condition}
-        order by coalesce(d.sent_at, d.updated_at) desc, d.id desc limit ? offset ?""",
+        order by {order} limit ? offset ?""",
                                    [*args, per_page, (page - 1) * per_page]))  # fmt: skip
     for r in rows:
         r["reason_text"] = r["reason"] or KIND_REASONS.get(r["kind"], r["kind"] or "")

@@ -2,7 +2,7 @@
 
 `draft_risks` reads the store and returns one entry per risk (an open dispute, a frustration
 alert, a bouncing address, a promise in force, a reply waiting for review, an open task, a
-stale draft, an account flag). The draft page shows each as a banner with role="alert".
+draft marked stale, an account flag). The draft page shows each as a banner with role="alert".
 Nothing here writes.
 """
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from copilot.ledger.credits import chase_balance, pending_by_invoice
+from copilot.drafting.stale import shown_stale
 from copilot.store import Store, loads
 
 EXCERPT_CHARS = 160
@@ -101,38 +101,12 @@ def draft_risks(store: Store, draft: dict, as_of: date) -> list[Risk]:
         out.append(Risk("task", f"Open task: {(t['kind'] or 'task').replace('_', ' ')}{due}",
                         t["description"] or "A collector task is still open on this account.",
                         f"/customers/{cid}#tasks", "Tasks"))  # fmt: skip
-    stale = stale_reasons(store, draft, as_of)
-    if stale:
-        out.append(Risk("stale", "This draft may be out of date", " ".join(stale), f"/customers/{cid}", "Customer page"))
+    if shown_stale(draft):  # the mark the worklist's Stale tab lists, so the page and the tab always agree
+        out.append(Risk("stale", "This draft may be out of date",
+                        f"Stale: {draft.get('stale_reason') or 'the account changed after it was planned'} "
+                        f"(marked {(draft['stale_at'] or '')[:16].replace('T', ' ')}). The next plan writes it again "
+                        "from the current state; sending re-checks it first.", f"/customers/{cid}", "Customer page"))  # fmt: skip
     customer = _rows(store, "select flag from customers where id = ?", [cid])
     if customer and customer[0]["flag"]:
         out.append(Risk("flag", "The account is flagged", customer[0]["flag"], f"/customers/{cid}", "Customer page"))
     return out
-
-
-def stale_reasons(store: Store, draft: dict, as_of: date) -> list[str]:
-    """Why a waiting draft no longer matches the account: planned on an earlier day, a reply since, a balance changed."""
-    if draft.get("status") not in ("draft", "approved", "failed"):
-        return []
-    reasons = []
-    if draft.get("plan_date") and draft["plan_date"] < as_of.isoformat():
-        reasons.append(f"It was planned on {draft['plan_date']}.")
-    created = draft.get("created_at") or ""
-    newer = store.db.execute("select count(*) from messages where customer_id = ? and direction = 'inbound' "
-                             "and coalesce(sent_at, received_at) > ? and coalesce(is_auto_reply, 0) = 0",
-                             [draft["customer_id"], created]).fetchone()[0]  # fmt: skip
-    if newer:
-        reasons.append(f"The customer has written {newer} time{'s' if newer != 1 else ''} since it was drafted.")
-    facts = loads(draft.get("facts_json"), {}) or {}
-    stated = {i["number"]: i["open_balance"] for i in facts.get("invoices", [])}
-    if stated:
-        credits = pending_by_invoice(store, list(stated))  # a drafted credit already lowers the balance it states
-        marks = ",".join("?" * len(stated))
-        for number, balance, status in store.db.execute(
-                f"select number, open_balance, status from invoices where number in ({marks})", list(stated)):  # fmt: skip
-            if status not in ("open", "partially_paid"):
-                reasons.append(f"Invoice {number} is now {status.replace('_', ' ')}.")
-            elif (now := chase_balance(Decimal(balance), credits.get(number, Decimal(0)))) != Decimal(str(stated[number])):
-                credit = " after a credit not yet booked" if number in credits else ""
-                reasons.append(f"The balance to chase on {number} is now {now:,.2f}{credit}.")
-    return reasons

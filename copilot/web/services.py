@@ -24,10 +24,11 @@ from copilot.mail.sender import make_sender
 from copilot.policy.model import Policy
 from copilot.policy.pauses import add_pause, lift_pause
 from copilot.routing import alerts, triage
-from copilot.store import Store, loads
+from copilot.store import Store
 from copilot.web import queries
 from copilot.web.cache import cached_or_stale
 from copilot.web.deps import User
+from copilot.web.queries import bulk_refusal
 
 log = logging.getLogger(__name__)
 TONES = drafting.review.TONE_HINTS
@@ -121,7 +122,7 @@ def undo_send(store: Store, draft_id: int, user: User) -> dict:
 
 
 def bulk_approve(store: Store, draft_ids: list[int], user: User, policy: Policy, settings: Settings) -> dict:
-    """Approve and send routine drafts in one go. Only Tier 1 drafts still waiting with no guardrail flag qualify;
+    """Approve and send routine drafts in one go. Only Tier 1 drafts still waiting, not stale, with no guardrail flag qualify;
     each one is approved (the guardrails checked again on its current text) and sent on its own, and audited
     as if approved alone, with one more event recording the batch. Returns the ids sent, failed and refused (with why)."""
     outcome: dict[str, list] = {"sent": [], "failed": [], "refused": []}
@@ -151,15 +152,6 @@ def bulk_approve(store: Store, draft_ids: list[int], user: User, policy: Policy,
     return outcome
 
 
-def bulk_refusal(row: dict) -> str | None:
-    """Pure: why this draft may not be approved in bulk, or None when it may."""
-    if row["status"] != "draft":
-        return f"is {row['status']}, not waiting"
-    if row["tier"] != 1:
-        return f"is Tier {row['tier']}; only Tier 1 drafts are approved in bulk"
-    if loads(row["guardrail_flags_json"], []):
-        return "has guardrail flags; review it on its own"
-    return None
 
 
 def delivery_unknown(row: dict) -> bool:

@@ -88,7 +88,7 @@ def test_bulk_approve_sends_the_chosen_tier1_drafts(chromium: Browser, site: str
     shoot(page, artifacts, "worklist-after-bulk")
     page.get_by_role("link", name=re.compile(r"^Sent \(")).click()
     for draft_id in chosen:
-        expect(page.locator(f'a[href="/drafts/{draft_id}"]')).to_be_visible()
+        expect(page.locator(f'a[href="/drafts/{draft_id}?tab=sent"]')).to_be_visible()
     expect(page.get_by_text("Casey").first).to_be_visible()  # who sent it, by name
 
 
@@ -100,12 +100,12 @@ def test_history_tabs_show_a_rejected_draft(chromium: Browser, site: str, ids: d
     page.goto("/worklist")
     page.get_by_role("link", name="Rejected (1)").click()
     expect(page.get_by_role("cell", name="customer rang: paying Friday")).to_be_visible()
-    expect(page.locator(f'a[href="/drafts/{ids["drafts"][0]}"]')).to_be_visible()
+    expect(page.locator(f'a[href="/drafts/{ids["drafts"][0]}?tab=rejected"]')).to_be_visible()
     shoot(page, artifacts, "worklist-rejected")
     page.get_by_role("link", name=re.compile(r"^Stale")).click()
     # The seed routes its replies after planning, so its other drafts are stale, each with why.
     expect(page.get_by_text("A stale draft was planned before something changed")).to_be_visible()
-    expect(page.locator(f'a[href="/drafts/{ids["drafts"][0]}"]')).to_have_count(0)  # rejected is not stale
+    expect(page.locator(f'a[href="/drafts/{ids["drafts"][0]}?tab=stale"]')).to_have_count(0)  # rejected is not stale
 
 
 def test_tasks_from_the_navigation_done_in_one_click(chromium: Browser, site: str, web_settings: Settings,

@@ -247,11 +247,14 @@ def test_each_kind_of_risk_has_its_own_alert(collector: TestClient, web_settings
         late = add_message(store, "C-1005", "Question", "Which invoice is this?", from_addr=contact, n=8,
                            status="needs_review")  # fmt: skip
         store.db["messages"].update(late, {"sent_at": "2026-11-16T23:59:00+00:00"})  # after the draft was planned
-        store.db["drafts"].update(draft_id, {"plan_date": "2026-11-13"})
+        store.db["drafts"].update(draft_id, {"stale_at": None, "stale_reason": None})  # the seed's own mark, cleared
+        from copilot.drafting.stale import mark_stale
+
+        mark_stale(store, "C-1005", "a reply arrived after the draft was planned", "test")
         store.db["customers"].update("C-1005", {"flag": "legal hold requested by finance"})
     page = collector.get(f"/drafts/{draft_id}").text
     kinds = ALERT.findall(page)
     assert {"bounce", "promise", "review", "task", "stale", "flag"} <= set(kinds), kinds  # disputes: tests above
     assert kinds.index("bounce") < kinds.index("promise") < kinds.index("task")  # most serious first
     assert "This draft is addressed to it" in page and "Promise to pay in force: GBP 500.00 by 2026-11-25" in page
-    assert "It was planned on 2026-11-13." in page and "The customer has written 1 time since it was drafted." in page
+    assert "Stale: a reply arrived after the draft was planned" in page  # the stale mark's reason, in words

@@ -30,7 +30,7 @@ def worklist(request: Request, user: Collector, store: StoreDep, settings: Setti
     return render(request, "worklist.html", {**data, "segments": SEGMENTS, "tiers": (1, 2, 3, 4), "history": history,
                                              "sorts": queries.SORTS, "tab": "waiting",
                                              "filters": {"tier": tier_n, "segment": segment, "owner": owner},
-                                             "filter_query": filter_query(tier, segment, owner)})  # fmt: skip
+                                             "filter_query": filter_query(tier, segment, owner, sort)})  # fmt: skip
 
 
 @router.post("/worklist/approve")
