@@ -14,7 +14,7 @@ from copilot.policy.model import Policy
 from copilot.policy.pauses import lift_pause
 from copilot.records import update_audited
 from copilot.routing.actions import Action
-from copilot.routing.apply import apply_actions, close_with_pauses, reverse_decision, unflag
+from copilot.routing.apply import apply_actions, close_with_pauses, mark_stale, reverse_decision, unflag
 from copilot.routing.decide import decide
 from copilot.routing.state import load_account_state
 from copilot.store import Store, loads
@@ -202,6 +202,10 @@ def resolve_dispute(store: Store, dispute_id: int, user: str, resolution: str, *
         close_with_pauses(store, "disputes", "dispute", dispute_id, change, user, reason)
         unflag(store, case["customer_id"], f"dispute:{dispute_id}", user, reason)
         add_credits(store, case, outcome or "", parts, user)
+        if parts:  # a waiting draft may still ask for the balance before the credit
+            credited_on = ", ".join(sorted({inv["number"] for inv, _ in parts}))
+            mark_stale(store, case["customer_id"], f"dispute #{dispute_id} credited {credited_on} after the draft "
+                                                   "was planned", user)  # fmt: skip
     return {**case, **change}
 
 

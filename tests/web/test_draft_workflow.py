@@ -253,3 +253,22 @@ def test_bulk_approve_refuses_a_stale_or_unchecked_tier1_draft(collector: TestCl
 ])  # fmt: skip
 def test_bulk_refusal_of_stale_and_unchecked_drafts(row: dict, expected: str | None):
     assert bulk_refusal(row) == expected
+
+
+def test_a_dispute_credit_marks_the_waiting_reminder_stale_but_not_the_reply(fx: TestClient, fx_settings: Settings):
+    # The page once worked out "the balance to chase is now ..." by itself; the credit now marks the draft instead.
+    with open_store(fx_settings) as store:
+        case = next(store.db.query("select id, customer_id, invoice_numbers_json from disputes where status = 'open' "
+                                   "and json_array_length(invoice_numbers_json) = 1 order by id"))  # fmt: skip
+        number = loads(case["invoice_numbers_json"])[0]
+        reminder = next(r["id"] for r in store.db.query(
+            "select d.id from drafts d, json_each(d.invoice_numbers_json) j where d.customer_id = ? and "
+            "d.status = 'draft' and j.value = ?", [case["customer_id"], number]))  # fmt: skip
+        store.db["drafts"].update(reminder, {"stale_at": None, "stale_reason": None})
+    response = _post(fx, f"/disputes/{case['id']}/resolve", {"outcome": "credit_note"}, page=f"/disputes/{case['id']}")
+    reply = int(response.headers["location"].rsplit("/", 1)[1])
+    listed = _stale_tab(fx)
+    assert reminder in listed and reply not in listed
+    banner = fx.get(f"/drafts/{reminder}").text.split(STALE_BANNER)[1].split("</div>")[0]
+    assert f"dispute #{case['id']} credited {number} after the draft was planned" in banner
+    assert STALE_BANNER not in fx.get(f"/drafts/{reply}").text
