@@ -612,3 +612,14 @@ def m_inbox_corrections_index(db: sqlite_utils.Database) -> None:
     # Every inbox page counts the collectors' corrections made since the active model was trained; without
     # this index that count read every classification (90 ms at 50,000 replies).
     db["classifications"].create_index(["source", "id"], index_name="idx_classifications_source", if_not_exists=True)
+
+
+@migration
+def m_draftq_fill_draft_summaries(db: sqlite_utils.Database) -> None:
+    # Dispute replies were written without the worklist's summary, so they sorted last and showed no reason.
+    # Every draft is now written with one; fill in those stored before, by the same code.
+    from copilot.drafting.summary import KIND_REASONS, refresh_summaries
+
+    refresh_summaries(db, [r[0] for r in db.execute("select id from drafts where open_totals_json is null")])
+    db.execute("update drafts set reason = ? where reason is null and kind = 'dispute_reply'",
+               [KIND_REASONS["dispute_reply"]])  # fmt: skip

@@ -98,3 +98,13 @@ def test_update_draft_refreshes_the_summary_when_the_invoices_change(db: Store):
     update_draft(db, pk, {"invoice_numbers_json": dumps(["A-2"])})
     row = db.db["drafts"].get(pk)
     assert (row["open_amount"], row["oldest_due"]) == ("50.05", "2026-08-01")
+
+
+def test_the_migration_fills_drafts_stored_without_a_summary(db: Store):
+    from copilot.migrations import m_draftq_fill_draft_summaries
+
+    pk = db.db["drafts"].insert(_row("C-1", ["A-1"], kind="dispute_reply")).last_pk  # as dispute replies once were
+    assert db.db["drafts"].get(pk)["open_totals_json"] is None
+    m_draftq_fill_draft_summaries(db.db)
+    row = db.db["drafts"].get(pk)
+    assert (row["open_amount"], row["oldest_due"], row["reason"]) == ("100.10", "2026-09-01", KIND_REASONS["dispute_reply"])
