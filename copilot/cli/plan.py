@@ -119,6 +119,10 @@ def show(app: App, draft_id: int) -> None:
     click.echo(preview.get_content().rstrip())
     for flag in loads(row["guardrail_flags_json"], []):
         click.secho(f"⚑ {flag['source']}: {flag['check']}: {flag['detail']}", fg="yellow")
+    until = held_until(row)
+    if until is not None and until > clock.now():
+        click.secho(f"held for Undo until {until.isoformat(timespec='seconds')} (to send it at once: "
+                    f"`copilot drafts send {draft_id} --now`)", fg="yellow")  # fmt: skip
     if row["last_error"]:
         click.secho(f"last error: {row['last_error']}", fg="red")
     if row["stale_at"] and row["status"] in ("draft", "approved"):

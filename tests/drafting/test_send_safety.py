@@ -58,6 +58,8 @@ def test_the_cli_refuses_a_held_draft_and_names_when_its_hold_ends(held, tmp_pat
     assert f"Draft #{draft} not sent" in out.output and f"held for Undo until {ends}" in out.output
     assert f"copilot drafts send {draft} --now" in out.output
     assert sent_files(tmp_path) == []
+    shown = cli(db, "drafts", "show", str(draft))
+    assert shown.exit_code == 0 and f"held for Undo until {ends}" in shown.output
     with Store.open(db) as store:
         row = get_draft(store, draft)
         actions = [e["action"] for e in store.audit_events("draft", draft)]
