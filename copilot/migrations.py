@@ -623,3 +623,30 @@ def m_draftq_fill_draft_summaries(db: sqlite_utils.Database) -> None:
     refresh_summaries(db, [r[0] for r in db.execute("select id from drafts where open_totals_json is null")])
     db.execute("update drafts set reason = ? where reason is null and kind = 'dispute_reply'",
                [KIND_REASONS["dispute_reply"]])  # fmt: skip
+
+
+@migration
+def m_sendsafe_drafts_original_subject(db: sqlite_utils.Database) -> None:
+    # The subject as the product wrote it, beside original_body: a collector's change to the subject alone is an
+    # edit too, so the send-time check must not write over it. Stored drafts get the subject they had before
+    # a person's first edit of it (from the audit log), counted afresh from each time the product rewrote them.
+    import json
+
+    db["drafts"].add_column("original_subject", str)
+    db.execute("update drafts set original_subject = subject")
+    written: dict[str, str | None] = {}
+    for draft_id, action, before in db.execute(
+        "select entity_id, action, before_json from audit_events where entity_type = 'draft' "
+        "and action in ('edited', 'regenerated', 'revived', 'rewritten_at_send') order by id"
+    ).fetchall():  # fmt: skip
+        before = json.loads(before) if before else {}
+        if action != "edited":
+            if action != "revived" or "subject" in before:  # a revival rewrites the text only when the state moved
+                written[draft_id] = None  # the product wrote the text again: what follows starts from its subject
+            continue
+        subject = before.get("subject")
+        if subject is not None and written.get(draft_id) is None:
+            written[draft_id] = subject
+    for draft_id, subject in written.items():
+        if subject is not None:
+            db.execute("update drafts set original_subject = ? where id = ?", [subject, int(draft_id)])

@@ -10,12 +10,20 @@ from tqdm import tqdm
 from copilot import clock
 from copilot.cli.app import App, main, pass_app
 from copilot.drafting.appender import Appender, ImapAppender
-from copilot.drafting.outbox import SendRefused, build_message, reconcile_sending, send_auto_drafts, send_draft
+from copilot.drafting.outbox import (
+    HoldActive,
+    SendRefused,
+    build_message,
+    reconcile_sending,
+    send_auto_drafts,
+    send_draft,
+)
 from copilot.drafting.plan import plan_day
 from copilot.drafting.review import (
     approve_draft,
     edit_draft,
     get_draft,
+    held_until,
     regenerate_draft,
     reject_draft,
     revive_draft,  # fmt: skip
@@ -111,6 +119,10 @@ def show(app: App, draft_id: int) -> None:
     click.echo(preview.get_content().rstrip())
     for flag in loads(row["guardrail_flags_json"], []):
         click.secho(f"⚑ {flag['source']}: {flag['check']}: {flag['detail']}", fg="yellow")
+    until = held_until(row)
+    if until is not None and until > clock.now():
+        click.secho(f"held for Undo until {until.isoformat(timespec='seconds')} (to send it at once: "
+                    f"`copilot drafts send {draft_id} --now`)", fg="yellow")  # fmt: skip
     if row["last_error"]:
         click.secho(f"last error: {row['last_error']}", fg="red")
     if row["stale_at"] and row["status"] in ("draft", "approved"):
@@ -204,10 +216,17 @@ def reconcile(app: App, user: str) -> None:
 @click.option("--auto", "auto", is_flag=True, help="Send the drafts the policy lets go out automatically.")
 @click.option("--confirm-not-delivered", is_flag=True,
               help="Resend a draft whose earlier send was interrupted, after checking it did not arrive.")  # fmt: skip
+@click.option("--now", "cut_hold", is_flag=True,
+              help="Send a draft held for Undo (approved in the web) at once, cutting its hold short (audited).")  # fmt: skip
 @USER
 @pass_app
-def send(app: App, draft_ids: tuple[int, ...], all_approved: bool, auto: bool, confirm_not_delivered: bool, user: str) -> None:
-    """Send approved drafts by SMTP (or to the outbox folder when no server is set) and file a copy in Sent."""
+def send(app: App, draft_ids: tuple[int, ...], all_approved: bool, auto: bool, confirm_not_delivered: bool,
+         cut_hold: bool, user: str) -> None:  # fmt: skip
+    """Send approved drafts by SMTP (or to the outbox folder when no server is set) and file a copy in Sent.
+
+    A draft approved in the web waits out its Undo hold: it is refused here until the hold ends (it is
+    sent then by the web, or by `copilot tick`), unless --now cuts the hold short.
+    """
     settings = app.settings
     sender = make_sender(settings.smtp, settings.outbox_dir)
     appender = _appender(app)
@@ -217,17 +236,29 @@ def send(app: App, draft_ids: tuple[int, ...], all_approved: bool, auto: bool, c
     if auto:
         results += send_auto_drafts(app.store, sender, settings, app.policy, appender)
     ids = list(draft_ids)
+    held = 0
     if all_approved:
-        ids += [r["id"] for r in app.store.db["drafts"].rows_where("status = 'approved'", order_by="id")]
+        for r in app.store.db["drafts"].rows_where("status = 'approved'", order_by="id"):
+            until = held_until(r)
+            if until is not None and until > clock.now() and not cut_hold:
+                held += 1  # "every approved draft" does not reach into a hold someone may still undo
+                click.echo(f"Draft #{r['id']} is held for Undo until {until.isoformat(timespec='seconds')}; "
+                           "left to go out when its hold ends.")  # fmt: skip
+            else:
+                ids.append(r["id"])
     refused = 0
     for draft_id in ids:
         try:
             results.append(send_draft(app.store, draft_id, sender, settings, user, appender, policy=app.policy,
-                                      confirm_not_delivered=confirm_not_delivered))  # fmt: skip
+                                      confirm_not_delivered=confirm_not_delivered, cut_hold=cut_hold))  # fmt: skip
+        except HoldActive as exc:
+            refused += 1
+            click.secho(f"Draft #{draft_id} not sent: {exc}. To send it at once, run `copilot drafts send "
+                        f"{draft_id} --now`.", fg="red")  # fmt: skip
         except SendRefused as exc:
             refused += 1
             click.secho(f"Draft #{draft_id} {exc}", fg="red")
-    if not results and not refused:
+    if not results and not refused and not held:
         click.echo("Nothing to send.")
     failed = refused
     for row in results:

@@ -67,7 +67,7 @@ def draft_dispute_reply(store: Store, case: dict, invoices: list[dict], credits:
         "cc_json": dumps([]), "kind": "dispute_reply", "reason": f"dispute #{case['id']} resolved: {outcome.replace('_', ' ')}",
         "tier": 0, "segment": customer["segment"],
         "template": text.template, "generator": "template", "subject": text.subject, "body": text.body,
-        "original_body": text.body, "invoice_numbers_json": dumps(facts.invoice_numbers()),
+        "original_subject": text.subject, "original_body": text.body, "invoice_numbers_json": dumps(facts.invoice_numbers()),
         "facts_json": facts.model_dump_json(), "guardrail_flags_json": dumps(flags), "plan_date": as_of.isoformat(),
         "status": "draft", "auto_send": 0, "in_reply_to": in_reply_to, "references_json": dumps(references),
         "attempts": 0, "expires_at": (now + timedelta(hours=policy.drafting.expiry_hours)).isoformat(timespec="seconds"),

@@ -7,6 +7,8 @@ check the outbox makes at send time still applies. The web server releases each 
 timer; `release_due_holds` (run by `copilot tick`) sends any hold a stopped server left behind.
 
 The CLI's `drafts approve` sets no hold: `drafts send` stays the explicit second step there.
+No other path sends a held draft before its hold ends: `send_draft` refuses one (HoldActive) unless
+asked to cut the hold short (the web's "Send now", `copilot drafts send N --now`), which is audited.
 """
 
 from datetime import datetime, timedelta
@@ -15,18 +17,11 @@ from copilot import clock
 from copilot.config import Settings
 from copilot.drafting.appender import Appender
 from copilot.drafting.outbox import send_draft
-from copilot.drafting.review import _change, approve_draft, get_draft
+from copilot.drafting.review import _change, approve_draft, get_draft, held_until
 from copilot.errors import InvalidTransition
 from copilot.mail.sender import Sender
 from copilot.policy.model import Policy
 from copilot.store import Store
-
-
-def held_until(row: dict) -> datetime | None:
-    """When a held draft goes out; None when the draft is not waiting out a hold."""
-    if row["status"] != "approved" or not row.get("send_after"):
-        return None
-    return datetime.fromisoformat(row["send_after"])
 
 
 def hold_send(store: Store, draft_id: int, user: str, seconds: int, *, policy: Policy | None = None,
@@ -52,11 +47,15 @@ def undo_send(store: Store, draft_id: int, user: str) -> dict:
 def release_held(store: Store, draft_id: int, send_after: str | None, sender: Sender, settings: Settings, actor: str,
                  appender: Appender | None = None) -> dict | None:  # fmt: skip
     """Send a held draft now. `send_after` is the hold being released (None: whichever hold it has); a draft
-    that was undone, edited or approved again since is left alone. Returns the row after sending, or None."""
+    that was undone, edited or approved again since is left alone. Returns the row after sending, or None.
+
+    Releasing is a deliberate act (the hold's own timer, or a person's "Send now"): a hold that has not
+    yet ended is cut short, and the audit says so.
+    """
     row = get_draft(store, draft_id)
     if held_until(row) is None or (send_after is not None and row["send_after"] != send_after):
         return None
-    return send_draft(store, draft_id, sender, settings, actor, appender)
+    return send_draft(store, draft_id, sender, settings, actor, appender, cut_hold=True)
 
 
 def release_due_holds(store: Store, sender: Sender, settings: Settings, actor: str, appender: Appender | None = None,

@@ -45,16 +45,17 @@ from copilot.drafting.review import (
     draft_facts,
     edit_distance,
     get_draft,  # fmt: skip
+    held_until,
     unknown_delivery,
 )
 from copilot.drafting.summary import update_draft
 from copilot.errors import CopilotError, InvalidTransition, MailboxError, SendError
-from copilot.mail.sender import FolderSender, Sender, SmtpSender, new_message_id
+from copilot.mail.sender import FolderSender, Sender, SmtpSender, identity_refusal, new_message_id
 from copilot.policy import cadence
 from copilot.policy.model import Policy, default_policy
 from copilot.policy.pauses import active_pauses, is_paused
 from copilot.redact import redact
-from copilot.store import Store, loads
+from copilot.store import Store, dumps, loads
 
 
 def channel_of(sender: Sender) -> str:
@@ -102,22 +103,47 @@ class SendRefused(InvalidTransition):
     """The account's state changed under an edited draft; a person decides what goes out."""
 
 
+class HoldActive(InvalidTransition):
+    """The draft is held for Undo: it goes out when the hold ends, unless someone undoes it first."""
+
+    def __init__(self, draft_id: int, until: datetime, now: datetime):
+        self.draft_id, self.until = draft_id, until
+        left = max(1, int((until - now).total_seconds() + 0.999))
+        super().__init__(f"draft {draft_id} is held for Undo until {until.isoformat(timespec='seconds')} "
+                         f"({left} s from now); it is sent when the hold ends unless it is undone first")  # fmt: skip
+
+
+def _active_hold(row: dict, now: datetime) -> datetime | None:
+    """The end of the draft's Undo hold if it has not ended yet, else None."""
+    until = held_until(row)
+    return until if until is not None and now < until else None
+
+
 def _claim(store: Store, row: dict, actor: str, channel: str, settings: Settings, policy: Policy,
-           automatic: bool) -> dict:  # fmt: skip
+           automatic: bool, cut_hold: bool = False) -> dict:  # fmt: skip
     """Check the draft against the state now and move it to `sending` with its Message-ID, in one transaction.
 
     The send-time check (`sendcheck.decide`) and the claim commit together, so no reply,
     pause or payment can slip in between. A draft with nothing left to chase is withdrawn
     (`superseded`) and returned unsent; an edited one whose invoices changed goes back to
-    review and SendRefused is raised once that is committed.
+    review and SendRefused is raised once that is committed. A draft held for Undo is refused
+    (HoldActive) unless `cut_hold`, and CCs whose address has hard-bounced are dropped.
     """
     message_id = row["message_id"] or new_message_id(settings.smtp)
     now = clock.now_iso()
     refused: str | None = None
     with store.transaction():
         current = get_draft(store, row["id"])
-        if current["status"] != row["status"]:
+        if current["status"] != row["status"] or current.get("send_after") != row.get("send_after"):
             raise InvalidTransition(f"draft {row['id']} changed while it was being sent; look at it again")
+        until = _active_hold(current, clock.now())
+        if until is not None:
+            if not cut_hold:
+                raise HoldActive(row["id"], until, clock.now())
+            left = (until - clock.now()).total_seconds()
+            store.audit(actor, "draft", row["id"], "hold_cut_short", customer_id=row["customer_id"],
+                        reason=f"sent {left:.0f} s before its Undo hold ended",
+                        before={"send_after": current["send_after"]}, after={"sent_from": now})  # fmt: skip
         outcome = sendcheck.decide(store, current, policy, settings, clock.today(), automatic=automatic)
         if outcome.action == "superseded":
             return _withdraw(store, current, actor, outcome.reason or "superseded")
@@ -136,6 +162,7 @@ def _claim(store: Store, row: dict, actor: str, channel: str, settings: Settings
                             before={"invoices": loads(current["invoice_numbers_json"], []), "tier": current["tier"]},
                             after={"invoices": loads(outcome.change["invoice_numbers_json"], []),
                                    "tier": outcome.change["tier"]})  # fmt: skip
+            dropped = _drop_bounced_cc(store, {**current, **outcome.change}, actor)
             cur = store.conn.execute(
                 "update drafts set status = 'sending', message_id = ?, attempts = coalesce(attempts, 0) + 1, "
                 "sent_by = ?, last_error = null, sending_pid = ?, sending_host = ?, updated_at = ? "
@@ -145,10 +172,27 @@ def _claim(store: Store, row: dict, actor: str, channel: str, settings: Settings
             if cur.rowcount != 1:
                 raise InvalidTransition(f"draft {row['id']} changed while it was being sent; look at it again")
             claimed = get_draft(store, row["id"])
+            if dropped:
+                claimed["cc_dropped"] = dropped  # the send result says who was left out, as the audit does
             _audit_send(store, claimed, actor, channel, "started")
     if refused:
         raise SendRefused(f"draft {row['id']} was not sent: {refused}")
     return claimed
+
+
+def _drop_bounced_cc(store: Store, row: dict, actor: str) -> list[str]:
+    """Take the CCs whose address has hard-bounced off the draft, with a note and an audit event (inside the claim)."""
+    cc = loads(row["cc_json"], []) or []
+    dropped = sendcheck.hard_bounced(store, cc)
+    if not dropped:
+        return []
+    kept = [a for a in cc if a not in dropped]
+    said = f"Not copied to {', '.join(dropped)}: the address has hard-bounced."
+    note = " ".join(n for n in (row.get("note"), said) if n)
+    store.db["drafts"].update(row["id"], {"cc_json": dumps(kept), "note": note})
+    store.audit(actor, "draft", row["id"], "cc_dropped", reason=said, customer_id=row["customer_id"],
+                before={"cc": cc}, after={"cc": kept, "dropped": dropped})  # fmt: skip
+    return dropped
 
 
 def _withdraw(store: Store, row: dict, actor: str, reason: str) -> dict:
@@ -227,11 +271,14 @@ def send_draft(
     confirm_not_delivered: bool = False,
     policy: Policy | None = None,
     automatic: bool = False,
+    cut_hold: bool = False,
 ) -> dict:
     """Send one approved (or failed, to retry) draft; returns the draft row. Never delivers a draft twice.
 
     The draft is checked against the account's state at the moment it is claimed (see `_claim`):
-    it may come back `superseded` (withdrawn, not sent), or SendRefused may be raised.
+    it may come back `superseded` (withdrawn, not sent), or SendRefused may be raised. A draft held
+    for Undo raises HoldActive until its hold ends; `cut_hold` sends it at once, and the audit records
+    that its hold was cut short. CCs that have hard-bounced are left out (`cc_dropped` in the result).
     """
     if store.conn.tx_depth:
         raise CopilotError("send_draft must not run inside a transaction: the 'sending' mark has to be committed first")
@@ -239,10 +286,12 @@ def send_draft(
     channel = channel_of(sender)
     if row["status"] in ("sent", "superseded"):
         return row
-    if channel == "smtp" and not settings.demo:
-        problem = sendcheck.placeholder_identity(settings)
-        if problem:
-            raise SendRefused(f"draft {draft_id} was not sent: {problem}")
+    problem = identity_refusal(sender, settings)
+    if problem:
+        raise SendRefused(f"draft {draft_id} was not sent: {problem}")
+    until = _active_hold(row, clock.now())
+    if until is not None and not cut_hold:
+        raise HoldActive(draft_id, until, clock.now())
     if row["status"] == "sending":
         stuck = timedelta(minutes=settings.drafting.stuck_send_minutes)
         if clock.now() - _updated(row) < stuck and not owner_gone(row):
@@ -256,7 +305,7 @@ def send_draft(
                                     "check the recipient's mailbox, then retry with confirmation")  # fmt: skip
     elif row["status"] != "approved":
         raise InvalidTransition(f"draft {draft_id} is {row['status']}; approve it before sending")
-    row = _claim(store, row, actor, channel, settings, policy or default_policy(), automatic)
+    row = _claim(store, row, actor, channel, settings, policy or default_policy(), automatic, cut_hold)
     if row["status"] == "superseded":
         return row
     msg = build_message(row, settings)
@@ -330,6 +379,8 @@ def send_auto_drafts(
     waiting = store.db["drafts"].rows_where(
         "auto_send = 1 and (status = 'draft' or (status = 'approved' and approved_by = ?))", [actor], order_by="id")
     for row in list(waiting):
+        if _active_hold(row, clock.now()) is not None:
+            continue  # held for Undo by a person: it goes out when its hold ends (`release_due_holds`)
         reason = auto_send_blocker(store, row, policy, today)
         if reason:
             with store.transaction():

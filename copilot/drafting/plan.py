@@ -323,6 +323,7 @@ def _draft_row(store: Store, cand: _Candidate, led: Snapshot, as_of: date, polic
         "generator": text.generator,
         "prompt_version": text.prompt_version,
         "subject": text.subject,
+        "original_subject": text.subject,
         "body": text.body,
         "original_body": text.body,
         "invoice_numbers_json": dumps(facts.invoice_numbers()),

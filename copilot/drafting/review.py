@@ -50,6 +50,13 @@ def current_flags(row: dict, policy: Policy) -> list[dict]:
     return [{**f.as_dict(), "source": "current"} for f in flags]
 
 
+def held_until(row: dict) -> datetime | None:
+    """When a draft held for Undo goes out; None when the draft is not waiting out a hold."""
+    if row["status"] != "approved" or not row.get("send_after"):
+        return None
+    return datetime.fromisoformat(row["send_after"])
+
+
 def normalized_text(text: str | None) -> str:
     """The text with line endings made LF and trailing whitespace dropped from each line and the end.
 
@@ -107,6 +114,8 @@ def edit_draft(store: Store, draft_id: int, user: str, *, subject: str | None = 
         change["body"] = normalized_text(body).strip()
     if all(normalized_text(v) == normalized_text(row.get(k)) for k, v in change.items()):
         return row  # the same text, perhaps with a browser's CRLF line endings: not an edit
+    if row.get("original_subject") is None and normalized_text(change.get("subject", row["subject"])) != normalized_text(row["subject"]):
+        change["original_subject"] = row["subject"]  # stored before subjects were kept as written: this is the last unedited one
     change["guardrail_flags_json"] = dumps(current_flags({**row, **change}, policy or default_policy()))
     if row["status"] in ("approved", "failed"):  # changed text needs a fresh approval before it goes out
         change |= {"status": "draft", "approved_by": None, "approved_at": None, "send_after": None}

@@ -33,14 +33,10 @@ from copilot.drafting.facts import DraftFacts, build_facts
 from copilot.drafting.plan import overdue_tier, recipients
 from copilot.drafting.review import draft_facts, normalized_text
 from copilot.drafting.snapshot import is_open
+from copilot.mail.sender import PLACEHOLDER_DOMAINS, PLACEHOLDER_NAMES, placeholder_identity  # noqa: F401 (re-exported)
 from copilot.policy.model import Policy
 from copilot.policy.pauses import active_pauses, describe_pause, pause_for
 from copilot.store import Store, dumps, loads
-
-# Identities that only ever stand in for a real one: the default address on this machine's own
-# domain, and the sample company's name. Sent over SMTP outside the demo, they are refused.
-PLACEHOLDER_DOMAINS: tuple[str, ...] = ("localhost", "localdomain", "local", "invalid")
-PLACEHOLDER_NAMES: tuple[str, ...] = ("our co", "ourco")
 
 
 @dataclass
@@ -82,6 +78,10 @@ def rederive(store: Store, row: dict, as_of: date, *, automatic: bool = False, r
     if bouncing:
         out.blocker = f"the contact {row['contact_email']} is marked bouncing since the draft was planned"
         return out
+    to = list(dict.fromkeys([row["contact_email"], *(loads(row.get("to_json"), []) or [])]))
+    if to_bounced := hard_bounced(store, [a for a in to if a]):  # a To is never dropped (that would change who the mail is for)
+        out.blocker = f"the recipient {', '.join(to_bounced)} has hard-bounced since the draft was planned"
+        return out
     pauses = active_pauses(store, cid, as_of)
     dunning = row["kind"] != "request_reply"  # a reply to the customer's own question is not dunning (as in the plan)
     account = pause_for(pauses, None, "auto_send" if automatic else "dunning") if dunning or automatic else None
@@ -117,9 +117,32 @@ def rederive(store: Store, row: dict, as_of: date, *, automatic: bool = False, r
     return out
 
 
+def hard_bounced(store: Store, addresses: list[str]) -> list[str]:
+    """The addresses among `addresses` that have hard-bounced: a contact with that address is marked bouncing.
+
+    Judged by the address, whichever customer's contact carries the mark: a mailbox that no longer
+    exists bounces for everyone who writes to it.
+    """
+    if not addresses:
+        return []
+    lowered = sorted({a.lower() for a in addresses})
+    bad = {r[0] for r in store.db.execute(
+        f"select lower(email) from contacts where status = 'bouncing' and lower(email) in ({', '.join('?' * len(lowered))})",
+        lowered)}  # fmt: skip
+    return [a for a in addresses if a.lower() in bad]
+
+
 def edited(row: dict) -> bool:
-    """Did a person change the body from what the product wrote?"""
-    return normalized_text(row["body"]) != normalized_text(row["original_body"])
+    """Did a person change the subject or the body from what the product wrote?
+
+    Line endings and trailing spaces are not edits (`normalized_text`), nor are spaces around the subject,
+    which is saved stripped. A draft stored before subjects were kept as written has no original subject;
+    only its body can tell.
+    """
+    if normalized_text(row["body"]) != normalized_text(row["original_body"]):
+        return True
+    original = row.get("original_subject")
+    return original is not None and normalized_text(row["subject"]).strip() != normalized_text(original).strip()
 
 
 def rewrite(store: Store, row: dict, keep: list[dict], policy: Policy, settings: Settings, as_of: date, *,
@@ -144,7 +167,8 @@ def rewrite(store: Store, row: dict, keep: list[dict], policy: Policy, settings:
                          chat_model=chat_model)  # fmt: skip
     to, cc = recipients(customer, contact, contacts, tier, policy)
     return {
-        "subject": text.subject, "body": text.body, "original_body": text.body, "generator": text.generator,
+        "subject": text.subject, "original_subject": text.subject, "body": text.body, "original_body": text.body,
+        "generator": text.generator,
         "template": text.template, "prompt_version": text.prompt_version, "tier": tier, "to_json": dumps(to), "cc_json": dumps(cc),
         "invoice_numbers_json": dumps(facts.invoice_numbers()), "facts_json": facts.model_dump_json(),
         "guardrail_flags_json": dumps(text.flags), "written_at": clock.now_iso(),
@@ -172,17 +196,3 @@ def decide(store: Store, row: dict, policy: Policy, settings: Settings, as_of: d
                                   f"text fails the guardrails ({details})", change)  # fmt: skip
     note = f"Rewritten at send time from the current state: {found.reasons()}."
     return Outcome("rewritten", note, {**change, "note": note})
-
-
-def placeholder_identity(settings: Settings) -> str | None:
-    """Why the configured sender identity is a placeholder that must not reach a customer, or None."""
-    d, smtp = settings.drafting, settings.smtp
-    addresses = [smtp.from_address, d.senior_email or smtp.from_address]
-    for address in addresses:
-        domain = address.rpartition("@")[2].lower().rstrip(".")
-        if any(domain == p or domain.endswith("." + p) for p in PLACEHOLDER_DOMAINS):
-            return f"the sender address {address} is a placeholder (set COPILOT_SMTP__FROM_ADDRESS)"
-    for setting, value in (("SMTP__FROM_NAME", smtp.from_name), ("DRAFTING__COMPANY_NAME", d.company_name)):
-        if value and any(value.lower() == p or value.lower().startswith(p + " ") for p in PLACEHOLDER_NAMES):
-            return f"the name {value!r} is a placeholder (set COPILOT_{setting})"
-    return None

@@ -11,8 +11,15 @@ from email.utils import make_msgid
 from pathlib import Path
 from typing import Protocol
 
-from copilot.config import SmtpSettings
+from copilot.config import Settings, SmtpSettings
 from copilot.errors import SendError
+
+# Identities that only ever stand in for a real one: the default address on this machine's own domain,
+# the names reserved for examples (RFC 2606), and the sample company's name. Sent over SMTP outside the
+# demo, they are refused, whoever the mail is for: a customer's reminder or an account team's alert.
+PLACEHOLDER_DOMAINS: tuple[str, ...] = ("localhost", "localdomain", "local", "invalid",
+                                        "example.com", "example.net", "example.org")  # fmt: skip
+PLACEHOLDER_NAMES: tuple[str, ...] = ("our co", "ourco")
 
 
 class Sender(Protocol):
@@ -70,3 +77,25 @@ def make_sender(smtp: SmtpSettings, outbox_dir: Path | None) -> Sender:
     if smtp.host:
         return SmtpSender(smtp)
     return FolderSender(outbox_dir or Path("outbox"))
+
+
+def placeholder_identity(settings: Settings) -> str | None:
+    """Why the configured sender identity is a placeholder that must not reach anyone by SMTP, or None."""
+    d, smtp = settings.drafting, settings.smtp
+    addresses = [smtp.from_address, d.senior_email or smtp.from_address]
+    for address in addresses:
+        domain = address.rpartition("@")[2].lower().rstrip(".")
+        if any(domain == p or domain.endswith("." + p) for p in PLACEHOLDER_DOMAINS):
+            return f"the sender address {address} is a placeholder (set COPILOT_SMTP__FROM_ADDRESS)"
+    for setting, value in (("SMTP__FROM_NAME", smtp.from_name), ("DRAFTING__COMPANY_NAME", d.company_name)):
+        if value and any(value.lower() == p or value.lower().startswith(p + " ") for p in PLACEHOLDER_NAMES):
+            return f"the name {value!r} is a placeholder (set COPILOT_{setting})"
+    return None
+
+
+def identity_refusal(sender: Sender, settings: Settings) -> str | None:
+    """Why mail may not go out through `sender` with this identity: a placeholder over SMTP outside the demo."""
+    smtp = isinstance(sender, SmtpSender) or getattr(sender, "channel", None) == "smtp"
+    if settings.demo or not smtp:
+        return None
+    return placeholder_identity(settings)

@@ -22,7 +22,7 @@ from copilot.config import Settings
 from copilot.errors import InvalidTransition, NotFound, SendError
 from copilot.labels import Classification
 from copilot.ledger.money import fmt
-from copilot.mail.sender import Sender, new_message_id
+from copilot.mail.sender import Sender, identity_refusal, new_message_id
 from copilot.policy.cadence import bucket_for
 from copilot.records import update_audited
 from copilot.redact import redact
@@ -221,10 +221,14 @@ def deliver_pending_alerts(
     post = post or (lambda url, payload: post_webhook(url, payload, timeout))
     report = DeliveryReport()
     due = list(store.db["alerts"].rows_where("status = 'pending' and next_attempt_at <= ?", [stamp], order_by="id"))
+    # The same refusal as a reminder's: an account team must not get mail from a placeholder identity either.
+    refusal = identity_refusal(sender, settings)
     for alert in due:
         change: dict = {}
         errors: list[str] = []
-        if not alert["email_sent_at"]:
+        if not alert["email_sent_at"] and refusal:
+            errors.append(f"email: not sent: {refusal}")
+        elif not alert["email_sent_at"]:
             try:
                 sender.send(_email(alert, settings))
                 change["email_sent_at"] = stamp

@@ -78,8 +78,10 @@ def _normal(text: str | None) -> str:
 
 
 def has_saved_edits(row: dict) -> bool:
-    """Has a person changed the text since it was written (line endings and trailing spaces aside)?"""
-    return _normal(row.get("body")) != _normal(row.get("original_body"))
+    """Has a person changed the subject or body since it was written (line endings and trailing spaces aside)?"""
+    if _normal(row.get("body")) != _normal(row.get("original_body")):
+        return True
+    return row.get("original_subject") is not None and _normal(row.get("subject")) != _normal(row["original_subject"])
 
 
 def hold_send(store: Store, draft_id: int, user: User, policy: Policy, settings: Settings,

@@ -40,6 +40,7 @@ def test_poll_routes_and_delivers_the_alerts_it_raises(tmp_path, monkeypatch, sm
     monkeypatch.setenv("COPILOT_SMTP__HOST", smtp_server.host)
     monkeypatch.setenv("COPILOT_SMTP__PORT", str(smtp_server.port))
     monkeypatch.setenv("COPILOT_SMTP__SECURITY", "none")
+    monkeypatch.setenv("COPILOT_SMTP__FROM_ADDRESS", "ar@ourco.example")  # the default is refused as a placeholder
     db = str(tmp_path / "c.db")
     args = ["--db", db, "--today", "2026-11-16"]
     assert CliRunner().invoke(main, [*args, "import", "invoices", str(demo_data_dir() / "invoices.csv")]).exit_code == 0

@@ -163,6 +163,7 @@ def test_tick_command_routes_checks_and_delivers(tmp_path, smtp_server, policy, 
     monkeypatch.setenv("COPILOT_SMTP__HOST", smtp_server.host)
     monkeypatch.setenv("COPILOT_SMTP__PORT", str(smtp_server.port))
     monkeypatch.setenv("COPILOT_SMTP__SECURITY", "none")
+    monkeypatch.setenv("COPILOT_SMTP__FROM_ADDRESS", "ar@ourco.example")  # the default is refused as a placeholder
     smtp_server.handler.fail_next = 1
     args = ["--db", str(db), "--today", "2026-11-16", "tick"]
 
@@ -188,7 +189,8 @@ def test_failed_alert_is_listed_retried_and_acknowledged_from_the_command_line(
         importer.import_invoices(store, demo_data_dir() / "invoices.csv", policy)
         mid = seed_reply(store, "C-1008", "Cancel the contract.", invoices=("INV-2026-0352",))
         classify(store, mid, "frustration", frustrated=True)
-    for name, value in {"HOST": smtp_server.host, "PORT": str(smtp_server.port), "SECURITY": "none"}.items():
+    for name, value in {"HOST": smtp_server.host, "PORT": str(smtp_server.port), "SECURITY": "none",
+                        "FROM_ADDRESS": "ar@ourco.example"}.items():  # fmt: skip
         monkeypatch.setenv(f"COPILOT_SMTP__{name}", value)
     monkeypatch.setenv("COPILOT_ALERTS__MAX_ATTEMPTS", "1")
     smtp_server.handler.fail_next = 1
