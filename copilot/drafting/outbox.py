@@ -189,7 +189,7 @@ def _drop_bounced_cc(store: Store, row: dict, actor: str) -> list[str]:
     kept = [a for a in cc if a not in dropped]
     said = f"Not copied to {', '.join(dropped)}: the address has hard-bounced."
     note = " ".join(n for n in (row.get("note"), said) if n)
-    store.db["drafts"].update(row["id"], {"cc_json": dumps(kept), "note": note})
+    update_draft(store, row["id"], {"cc_json": dumps(kept), "note": note})
     store.audit(actor, "draft", row["id"], "cc_dropped", reason=said, customer_id=row["customer_id"],
                 before={"cc": cc}, after={"cc": kept, "dropped": dropped})  # fmt: skip
     return dropped
