@@ -612,3 +612,15 @@ def m_inbox_corrections_index(db: sqlite_utils.Database) -> None:
     # Every inbox page counts the collectors' corrections made since the active model was trained; without
     # this index that count read every classification (90 ms at 50,000 replies).
     db["classifications"].create_index(["source", "id"], index_name="idx_classifications_source", if_not_exists=True)
+
+
+@migration
+def m_isolate_mark_retries(db: sqlite_utils.Database) -> None:
+    # Stored messages the server would not mark processed (keyword refused, move target missing or over
+    # quota). The cursor has moved past them, so this is what makes the next poll try the mark again.
+    db["mailbox_mark_retries"].create(
+        {"mailbox": str, "folder": str, "uidvalidity": int, "uid": int, "message_id": int, "attempts": int,
+         "last_error": str, "first_failed_at": str, "last_attempt_at": str},
+        pk=("mailbox", "folder", "uidvalidity", "uid"),
+        defaults={"attempts": 1},
+    )  # fmt: skip
