@@ -237,3 +237,26 @@ def test_poll_routes_the_rest_after_classifying_and_exits_3(tmp_path, today, mon
         assert decided == set(rows) - {bad}
     finally:
         store.close()
+
+
+def test_whatever_a_failing_router_wrote_itself_is_rolled_back(ledger_store):
+    """Any router, not only route_message with its own transaction: route_isolated's transaction undoes its writes."""
+    store = ledger_store
+    ids = seed_disputes(store, 3)
+    store.conn.execute("update messages set status = 'pending'")
+    store.conn.execute("delete from classifications")
+    bad = ids[1]
+
+    def router(store, message_id):
+        store.insert("tasks", {"customer_id": "C-1001", "message_id": message_id, "kind": "check", "description": "x",
+                               "status": "open", "created_at": "2026-11-16T10:00:00+00:00"})  # fmt: skip
+        store.audit("router", "message", message_id, "half_done", reason="written before the failure")
+        if message_id == bad:
+            raise LookupError("no route for this reply")
+
+    report = RoutingReport()
+    triage_pending(store, _Disputes(), router, report=report)
+    assert report.routed == [ids[0], ids[2]] and list(report.failed) == [bad]
+    assert [r[0] for r in store.conn.execute("select message_id from tasks order by id")] == [ids[0], ids[2]]
+    assert not [e for e in store.audit_events("message", bad) if e["action"] == "half_done"]
+    assert "LookupError: no route for this reply" in store.db["messages"].get(bad)["review_reason"]
