@@ -392,9 +392,10 @@ class Poller:
         if self.on_stored is not None and stats.stored:
             with self._lock:
                 self.on_stored(stats)
-        if stats.stored or stats.quarantined or stats.duplicates:
-            log.info("%s/%s: %d stored (%d unmatched), %d duplicates, %d quarantined", mailbox.name, folder,
-                     stats.stored, stats.unmatched, stats.duplicates, stats.quarantined)  # fmt: skip
+        if stats.stored or stats.quarantined or stats.duplicates or stats.mark_failures or stats.marks_retried:
+            log.info("%s/%s: %d stored (%d unmatched), %d duplicates, %d quarantined; marks: %d refused, %d retried",
+                     mailbox.name, folder, stats.stored, stats.unmatched, stats.duplicates, stats.quarantined,
+                     stats.mark_failures, stats.marks_retried)  # fmt: skip
 
 
 # -- wiring from settings ---------------------------------------------------
