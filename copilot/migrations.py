@@ -650,3 +650,15 @@ def m_sendsafe_drafts_original_subject(db: sqlite_utils.Database) -> None:
     for draft_id, subject in written.items():
         if subject is not None:
             db.execute("update drafts set original_subject = ? where id = ?", [subject, int(draft_id)])
+
+
+@migration
+def m_isolate_mark_retries(db: sqlite_utils.Database) -> None:
+    # Stored messages the server would not mark processed (keyword refused, move target missing or over
+    # quota). The cursor has moved past them, so this is what makes the next poll try the mark again.
+    db["mailbox_mark_retries"].create(
+        {"mailbox": str, "folder": str, "uidvalidity": int, "uid": int, "message_id": int, "attempts": int,
+         "last_error": str, "first_failed_at": str, "last_attempt_at": str},
+        pk=("mailbox", "folder", "uidvalidity", "uid"),
+        defaults={"attempts": 1},
+    )  # fmt: skip

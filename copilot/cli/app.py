@@ -39,6 +39,10 @@ class App:
 
 pass_app = click.make_pass_decorator(App)
 
+# A run that finished but left some messages for a person (a reply that could not be routed, a message the
+# server would not mark processed): the rest was done, so this is not the error exit (1), yet scripts can see it.
+EXIT_NEEDS_ATTENTION = 3
+
 
 class CopilotGroup(click.Group):
     """Turns the product's errors into a clean message and exit code 1, without a traceback."""

@@ -9,17 +9,18 @@ import click
 
 from copilot.classify import build_classifier
 from copilot.classify.registry import active_digest
-from copilot.cli.app import App, main, pass_app
+from copilot.cli.app import EXIT_NEEDS_ATTENTION, App, main, pass_app
 from copilot.mail.intake import IntakeStats, Poller, Source, backoff_from_settings, context_from_settings, imap_sources
 from copilot.mail.mailbox.folder import FolderMailbox
 from copilot.mail.sender import make_sender
 from copilot.routing import make_router
 from copilot.routing.alerts import deliver_pending_alerts
+from copilot.routing.isolation import RoutingReport
 from copilot.routing.triage import triage_pending
 
 
-def triage_step(app: App) -> Callable[[IntakeStats | None], None]:
-    """Classify and route whatever is pending, then deliver the alerts that raised."""
+def triage_step(app: App, routing: RoutingReport | None = None) -> Callable[[IntakeStats | None], None]:
+    """Classify and route whatever is pending, then deliver the alerts that raised; routing results go to `routing`."""
     settings, store = app.settings, app.store
     current = {"model": active_digest(store), "classifier": build_classifier(settings, store=store)}
     router = make_router(app.policy, settings)
@@ -29,7 +30,7 @@ def triage_step(app: App) -> Callable[[IntakeStats | None], None]:
         model = active_digest(store)
         if model != current["model"]:  # `copilot train` or the inbox's "retrain now" made another model active
             current.update(model=model, classifier=build_classifier(settings, store=store))
-        triage_pending(store, current["classifier"], router)
+        triage_pending(store, current["classifier"], router, report=routing)
         # Alerts raised by routing go out now, so an account team hears of an angry reply within the poll cycle.
         deliver_pending_alerts(store, sender, settings)
 
@@ -44,7 +45,11 @@ def triage_step(app: App) -> Callable[[IntakeStats | None], None]:
 @click.option("-v", "--verbose", is_flag=True, help="Log each batch and reconnect.")
 @pass_app
 def poll(app: App, once: bool, from_dir: Path | None, no_triage: bool, verbose: bool) -> None:
-    """Store every new reply once, without touching \\Seen; runs until SIGTERM/SIGINT unless --once."""
+    """Store every new reply once, without touching \\Seen; runs until SIGTERM/SIGINT unless --once.
+
+    Exits with status 3 when a reply could not be routed (it waits for review) or the server refused
+    to mark a stored message processed (tried again on the next poll); everything else was done.
+    """
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
     settings, store = app.settings, app.store
     if from_dir is not None:
@@ -52,7 +57,8 @@ def poll(app: App, once: bool, from_dir: Path | None, no_triage: bool, verbose: 
         sources = [Source(folder.name, folder.folders, lambda: folder)]
     else:
         sources = imap_sources(settings)
-    triage = None if no_triage else triage_step(app)
+    routing = RoutingReport()
+    triage = None if no_triage else triage_step(app, routing)
     if triage is not None:
         triage()  # what an earlier run left pending (it stopped mid-classification) is classified first
     ctx = context_from_settings(store, settings, bounce_alerts=no_triage)
@@ -72,7 +78,18 @@ def poll(app: App, once: bool, from_dir: Path | None, no_triage: bool, verbose: 
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     pending = store.db["messages"].count_where("direction = 'inbound' and status = 'pending'")
+    unmarked = store.db["mailbox_mark_retries"].count
     click.echo(f"{stats.stored} stored ({stats.unmatched} unmatched), {stats.duplicates} duplicates, "
                f"{stats.quarantined} quarantined, {stats.reconnects} reconnects; {pending} waiting for classification.")  # fmt: skip
+    if routing.failed:
+        click.secho(f"Routing: {len(routing.routed)} routed, {routing.failures_line()}.", fg="yellow")
+        for message_id, reason in sorted(routing.failed.items()):
+            click.secho(f"  reply #{message_id} sent to review: {reason}", fg="yellow")
+    if stats.mark_failures or stats.marks_retried or unmarked:
+        click.secho(f"Marking processed: {stats.marks_retried} earlier refusal(s) went through; {unmarked} stored "
+                    "message(s) the server would not mark are tried again on the next poll.",
+                    fg="yellow" if unmarked else None)  # fmt: skip
     if not once:
         click.echo("Stopped cleanly.")
+    if routing.failed or stats.mark_failures:
+        raise click.exceptions.Exit(EXIT_NEEDS_ATTENTION)

@@ -6,12 +6,13 @@ import click
 
 from copilot import clock
 from copilot.classify import build_classifier
-from copilot.cli.app import App, main, pass_app
+from copilot.cli.app import EXIT_NEEDS_ATTENTION, App, main, pass_app
 from copilot.drafting.appender import ImapAppender
 from copilot.drafting.hold import release_due_holds
 from copilot.drafting.review import expire_drafts
 from copilot.mail.sender import make_sender
 from copilot.routing.alerts import deliver_pending_alerts, open_alerts
+from copilot.routing.isolation import RoutingReport
 from copilot.routing.scheduler import tick as run_tick
 from copilot.routing.service import make_router, route_classified
 from copilot.routing.triage import triage_pending
@@ -24,35 +25,45 @@ from copilot.routing.triage import triage_pending
 @click.option("--runs", type=click.IntRange(min=1), default=None, help="With --every: stop after this many runs.")
 @pass_app
 def tick(app: App, no_deliver: bool, every: float, runs: int | None) -> None:
-    """Classify and route pending replies, check promises, paid claims, snoozes and dispute SLAs, then send alerts."""
+    """Classify and route pending replies, check promises, paid claims, snoozes and dispute SLAs, then send alerts.
+
+    A reply that cannot be routed is sent to review and the rest go on; the exit status is then 3.
+    """
     done = 0
+    failed: dict[int, str] = {}
     try:
         while True:
-            _once(app, no_deliver)
+            failed.update(_once(app, no_deliver).failed)
             done += 1
             if not every or (runs is not None and done >= runs):
-                return
+                break
             time.sleep(every)
     except KeyboardInterrupt:
         click.echo("Stopped.")
+    if failed:
+        raise click.exceptions.Exit(EXIT_NEEDS_ATTENTION)
 
 
-def _once(app: App, no_deliver: bool) -> None:
+def _once(app: App, no_deliver: bool) -> RoutingReport:
     settings, store = app.settings, app.store
+    routing = RoutingReport()
     # Replies a stopped poll left pending are classified here too, so nothing waits for new mail to arrive.
-    classified = 0
     if store.db["messages"].count_where("direction = 'inbound' and status = 'pending'"):
         classifier = build_classifier(settings, store=store)
-        classified = triage_pending(store, classifier, make_router(app.policy, settings))
-    routed = classified + route_classified(store, app.policy, settings)
+        triage_pending(store, classifier, make_router(app.policy, settings), report=routing)
+    route_classified(store, app.policy, settings, report=routing)
     report = run_tick(store, app.policy, settings, clock.today())
     expired = expire_drafts(store, "scheduler")  # expiry is recorded here and by `plan`, never by a listing
     counts = {k.replace("_", " "): v for k, v in report.counts().items() if v}
     click.echo(
-        f"Tick for {clock.today().isoformat()}: {routed} replies routed; "
+        f"Tick for {clock.today().isoformat()}: {len(routing.routed)} replies routed"
+        + (f", {routing.failures_line()}" if routing.failed else "")
+        + "; "
         + (", ".join(f"{k}: {v}" for k, v in counts.items()) or "nothing fell due")
         + (f"; {expired} draft(s) expired" if expired else "")
     )
+    for message_id, reason in sorted(routing.failed.items()):
+        click.secho(f"  reply #{message_id} sent to review: {reason}", fg="yellow")
     if not no_deliver:
         sender = make_sender(settings.smtp, settings.outbox_dir)
         delivery = deliver_pending_alerts(store, sender, settings)
@@ -71,3 +82,4 @@ def _once(app: App, no_deliver: bool) -> None:
                 f"  alert #{alert['id']} {alert['kind']} for {alert['customer_id']}: {alert['status']}{note}",
                 fg="red" if alert["status"] == "failed" else "yellow",
             )
+    return routing

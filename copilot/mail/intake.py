@@ -5,6 +5,11 @@ as the message it passes, so a crash or a dropped connection can neither skip no
 mail. A new UIDVALIDITY restarts the walk from UID 1 and the dedupe key (Message-ID plus
 raw hash) drops what is already stored. Lost connections are retried with exponential
 backoff and jitter; every reconnect begins with a catch-up search from the cursor.
+
+Marking a stored message processed (a keyword or a move) happens after its commit. A server that
+refuses the mark for one message (keyword not permitted, target folder missing or over quota) stops
+nothing: the refusal is logged, audited and kept in `mailbox_mark_retries`, and every later sync of
+the folder tries that mark again before it reads new mail.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ log = logging.getLogger("copilot.mail.intake")
 
 Connector = Callable[[], Mailbox]  # opens (connects and logs in) a fresh mailbox
 COMMIT_BATCH = 100  # messages per transaction where storing leaves the mailbox untouched
+RETRY_MARKS_PER_SYNC = 100  # refused marks tried again per folder sync, the longest-waiting first
 
 
 @dataclass
@@ -39,6 +45,8 @@ class IntakeStats:
     quarantined: int = 0
     reconnects: int = 0
     resyncs: int = 0
+    mark_failures: int = 0  # marks the server refused in this run (kept for the next poll)
+    marks_retried: int = 0  # earlier refused marks that went through this time
 
     def add(self, other: IntakeStats) -> None:
         for name in self.__dataclass_fields__:
@@ -116,14 +124,21 @@ def sync_folder(ctx: IntakeContext, mailbox: Mailbox, folder: str, stop: threadi
         elif cursor is not None:
             with ctx.store.transaction():
                 set_cursor(ctx, mailbox.name, folder, uidvalidity, 0)
+                # The old UIDs name no message any more; the reread marks what it stores anyway.
+                dropped_marks = ctx.store.conn.execute(
+                    "delete from mailbox_mark_retries where mailbox = ? and folder = ? and uidvalidity != ?",
+                    [mailbox.name, folder, uidvalidity]).rowcount  # fmt: skip
                 ctx.store.audit(ctx.actor, "mailbox_cursor", f"{mailbox.name}/{folder}", "resync",
                                 reason=f"UIDVALIDITY changed from {cursor[0]} to {uidvalidity}; rereading with dedupe",
                                 before={"uidvalidity": cursor[0], "last_uid": cursor[1]},
-                                after={"uidvalidity": uidvalidity, "last_uid": 0})  # fmt: skip
+                                after={"uidvalidity": uidvalidity, "last_uid": 0, "mark_retries_dropped": dropped_marks})  # fmt: skip
             stats.resyncs += 1
             log.warning("%s/%s: UIDVALIDITY changed (%s -> %s); resynchronising", mailbox.name, folder, cursor[0], uidvalidity)
-    if remark_last and last_uid and not _quarantined(ctx, Location(mailbox.name, folder, uidvalidity, last_uid)):
-        mailbox.mark_processed(last_uid)  # idempotent: a keyword set twice, a UID already moved is ignored
+    retry_marks(ctx, mailbox, folder, uidvalidity, lock, stats)  # what an earlier poll could not mark
+    last = Location(mailbox.name, folder, uidvalidity, last_uid)
+    if remark_last and last_uid and not _quarantined(ctx, last) and not _awaiting_mark(ctx, last):
+        # Idempotent: a keyword set twice, a UID already moved is ignored.
+        mark_or_remember(ctx, mailbox, last, None, lock, stats)
     uids = mailbox.uids_after(last_uid)
     # Where storing changes nothing in the mailbox, a whole batch commits at once: each message
     # still gets its own savepoint and cursor step, so a poison message rolls back alone, and a
@@ -135,7 +150,7 @@ def sync_folder(ctx: IntakeContext, mailbox: Mailbox, folder: str, stop: threadi
     finished = False
     while not finished and dropped is None:
         batch = IntakeStats()
-        marks: list[int] = []
+        marks: list[tuple[int, int]] = []  # (UID, stored message row)
         with lock, ctx.store.transaction():
             for _ in range(per_commit):
                 if stop is not None and stop.is_set():
@@ -152,10 +167,10 @@ def sync_folder(ctx: IntakeContext, mailbox: Mailbox, folder: str, stop: threadi
                 outcome = process_message(ctx, mail, Location(mailbox.name, folder, uidvalidity, mail.uid))
                 _count(batch, outcome)
                 if outcome.kind != "quarantined":
-                    marks.append(mail.uid)
+                    marks.append((mail.uid, outcome.row_id))
         stats.add(batch)
-        for uid in marks:
-            mailbox.mark_processed(uid)
+        for uid, row_id in marks:
+            mark_or_remember(ctx, mailbox, Location(mailbox.name, folder, uidvalidity, uid), row_id, lock, stats)
     if dropped is not None:
         raise dropped
     return stats
@@ -169,6 +184,111 @@ def _count(stats: IntakeStats, outcome: Outcome) -> None:
         stats.duplicates += 1
     else:
         stats.quarantined += 1
+
+
+# -- marking processed, one message at a time ----------------------------------
+_AT = "mailbox = ? and folder = ? and uidvalidity = ? and uid = ?"
+
+
+def _key(loc: Location) -> list:
+    return [loc.mailbox, loc.folder, loc.uidvalidity, loc.uid]
+
+
+def mark_or_remember(ctx: IntakeContext, mailbox: Mailbox, loc: Location, message_row: int | None,
+                     lock: threading.Lock | None = None, stats: IntakeStats | None = None) -> bool:  # fmt: skip
+    """Mark one stored message processed; when the server refuses, keep it for the next poll and go on.
+
+    Returns whether the mark went through. A dropped connection still raises Disconnected: the
+    poller reconnects, and the catch-up marks the cursor's message again.
+    """
+    try:
+        mailbox.mark_processed(loc.uid)
+    except Disconnected:
+        raise
+    except Exception as exc:  # noqa: BLE001 -- isolation boundary: a mark refused for one message must not stop the folder
+        with lock or threading.Lock(), ctx.store.transaction():
+            record_mark_failure(ctx, loc, message_row, _refusal(exc))
+        if stats is not None:
+            stats.mark_failures += 1
+        return False
+    return True
+
+
+def retry_marks(ctx: IntakeContext, mailbox: Mailbox, folder: str, uidvalidity: int,
+                lock: threading.Lock | None = None, stats: IntakeStats | None = None) -> int:  # fmt: skip
+    """Try again the marks the server refused in this folder earlier; returns how many went through now."""
+    lock = lock or threading.Lock()
+    with lock:
+        waiting = list(ctx.store.db["mailbox_mark_retries"].rows_where(
+            "mailbox = ? and folder = ? and uidvalidity = ?", [mailbox.name, folder, uidvalidity],
+            order_by="last_attempt_at, uid", limit=RETRY_MARKS_PER_SYNC))  # fmt: skip
+    done = 0
+    for row in waiting:
+        loc = Location(row["mailbox"], row["folder"], row["uidvalidity"], row["uid"])
+        if not mark_or_remember(ctx, mailbox, loc, row["message_id"], lock, stats):
+            continue
+        with lock, ctx.store.transaction():
+            ctx.store.conn.execute(f"delete from mailbox_mark_retries where {_AT}", _key(loc))
+            _audit_mark(ctx, loc, row["message_id"], "marked_processed",
+                        f"{_where(loc)} was marked processed on attempt {row['attempts'] + 1}; "
+                        f"the server had refused: {row['last_error']}"[:500],
+                        {"attempts": row["attempts"] + 1})  # fmt: skip
+        log.info("%s: marked processed on attempt %d", _where(loc), row["attempts"] + 1)
+        done += 1
+        if stats is not None:
+            stats.marks_retried += 1
+    return done
+
+
+def record_mark_failure(ctx: IntakeContext, loc: Location, message_row: int | None, error: str) -> None:
+    """Keep a refused mark for the next poll (call inside a transaction); the first refusal is audited.
+
+    Later refusals of the same mark only count attempts and keep the latest answer, so a folder
+    whose every mark is refused does not add an audit event per message on every poll.
+    """
+    table = ctx.store.db["mailbox_mark_retries"]
+    now = clock.now_iso()
+    row = next(table.rows_where(_AT, _key(loc)), None)
+    if row is not None:
+        ctx.store.conn.execute(f"update mailbox_mark_retries set attempts = attempts + 1, last_error = ?, "
+                               f"last_attempt_at = ? where {_AT}", [error[:2000], now, *_key(loc)])  # fmt: skip
+        log.info("%s: still not marked processed (attempt %d): %s", _where(loc), row["attempts"] + 1, error)
+        return
+    if message_row is None:
+        found = ctx.store.conn.execute(f"select id from messages where {_AT}", _key(loc)).fetchone()
+        message_row = found[0] if found else None
+    ctx.store.insert("mailbox_mark_retries", {
+        "mailbox": loc.mailbox, "folder": loc.folder, "uidvalidity": loc.uidvalidity, "uid": loc.uid,
+        "message_id": message_row, "attempts": 1, "last_error": error[:2000], "first_failed_at": now,
+        "last_attempt_at": now})  # fmt: skip
+    _audit_mark(ctx, loc, message_row, "mark_failed",
+                f"{_where(loc)} is stored but was not marked processed; the next poll tries again. {error}"[:500],
+                {"error": error[:2000]})  # fmt: skip
+    log.warning("%s is stored but was not marked processed (the next poll tries again): %s", _where(loc), error)
+
+
+def _audit_mark(ctx: IntakeContext, loc: Location, message_row: int | None, action: str, reason: str, extra: dict) -> None:
+    where = {"mailbox": loc.mailbox, "folder": loc.folder, "uidvalidity": loc.uidvalidity, "uid": loc.uid}
+    if message_row is None:
+        ctx.store.audit(ctx.actor, "mailbox_message", "/".join(map(str, _key(loc))), action, reason=reason,
+                        after={**where, **extra})  # fmt: skip
+        return
+    found = ctx.store.conn.execute("select customer_id from messages where id = ?", [message_row]).fetchone()
+    ctx.store.audit(ctx.actor, "message", message_row, action, reason=reason, after={**where, **extra},
+                    customer_id=found[0] if found else None)  # fmt: skip
+
+
+def _where(loc: Location) -> str:
+    return f"{loc.mailbox}/{loc.folder} UID {loc.uid}"
+
+
+def _refusal(exc: Exception) -> str:
+    # MailboxError already says what the server refused and its answer; anything else is named by its type.
+    return str(exc) if isinstance(exc, MailboxError) else f"{type(exc).__name__}: {exc}"
+
+
+def _awaiting_mark(ctx: IntakeContext, loc: Location) -> bool:
+    return bool(ctx.store.db["mailbox_mark_retries"].count_where(_AT, _key(loc)))
 
 
 def _quarantined(ctx: IntakeContext, loc: Location) -> bool:
@@ -272,9 +392,10 @@ class Poller:
         if self.on_stored is not None and stats.stored:
             with self._lock:
                 self.on_stored(stats)
-        if stats.stored or stats.quarantined or stats.duplicates:
-            log.info("%s/%s: %d stored (%d unmatched), %d duplicates, %d quarantined", mailbox.name, folder,
-                     stats.stored, stats.unmatched, stats.duplicates, stats.quarantined)  # fmt: skip
+        if stats.stored or stats.quarantined or stats.duplicates or stats.mark_failures or stats.marks_retried:
+            log.info("%s/%s: %d stored (%d unmatched), %d duplicates, %d quarantined; marks: %d refused, %d retried",
+                     mailbox.name, folder, stats.stored, stats.unmatched, stats.duplicates, stats.quarantined,
+                     stats.mark_failures, stats.marks_retried)  # fmt: skip
 
 
 # -- wiring from settings ---------------------------------------------------
@@ -298,7 +419,16 @@ def _imap_connector(account: ImapSettings) -> Connector:
     def connect() -> Mailbox:
         mailbox = ImapMailbox(account).open()
         if account.processed_folder:
-            mailbox.ensure_folder(account.processed_folder)
+            try:
+                mailbox.ensure_folder(account.processed_folder)
+            except Disconnected:
+                mailbox.close()
+                raise
+            except MailboxError as exc:
+                # Mail is still read and stored; each move is then refused and kept for the next poll,
+                # which goes through once someone creates the folder (or frees the name).
+                log.warning("%s: the processed folder %s is missing and could not be created: %s",
+                            account.label, account.processed_folder, exc)  # fmt: skip
         return mailbox
 
     return connect

@@ -7,6 +7,7 @@ stored exactly as the poller would have stored it. Each outcome is audited with 
 
 from copilot.errors import CopilotError, InvalidTransition, NotFound
 from copilot.mail.inbound import IntakeContext, Location, Outcome, store_inbound
+from copilot.mail.intake import mark_or_remember
 from copilot.mail.mailbox.base import Mailbox
 from copilot.store import Store
 
@@ -60,7 +61,8 @@ def retry(ctx: IntakeContext, mailbox: Mailbox, qid: int) -> Outcome:
                         before={"status": "open"}, after={"status": "reprocessed", "message_row": outcome.row_id})  # fmt: skip
     except Exception as exc:  # noqa: BLE001 -- the same isolation boundary as intake: record the failure, keep the entry
         raise _still_failing(ctx, qid, f"{type(exc).__name__}: {exc}") from exc
-    mailbox.mark_processed(entry["uid"])  # what the poller does after a message is stored
+    # What the poller does after a message is stored: a refused mark is kept for the next poll, not raised.
+    mark_or_remember(ctx, mailbox, loc, outcome.row_id)
     return outcome
 
 

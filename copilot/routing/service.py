@@ -16,6 +16,7 @@ from copilot.records import update_audited
 from copilot.routing.actions import Action
 from copilot.routing.apply import apply_actions, close_with_pauses, mark_stale, reverse_decision, unflag
 from copilot.routing.decide import decide
+from copilot.routing.isolation import RoutingReport, route_isolated
 from copilot.routing.state import load_account_state
 from copilot.store import Store, loads
 
@@ -68,12 +69,18 @@ def make_router(policy: Policy, settings: Settings, actor: str = "router") -> Ca
     return lambda store, message_id: route_message(store, message_id, policy, settings, actor)
 
 
-def route_classified(store: Store, policy: Policy, settings: Settings, actor: str = "router") -> int:
-    """Route every message that is classified but not yet routed; returns how many were routed."""
+def route_classified(store: Store, policy: Policy, settings: Settings, actor: str = "router",
+                     report: RoutingReport | None = None) -> RoutingReport:  # fmt: skip
+    """Route every message that is classified but not yet routed, each in its own transaction.
+
+    A reply whose routing fails is rolled back alone and sent to review with the error; the rest are
+    still routed. Returns (and adds to `report`) what was routed and what failed.
+    """
+    report = report if report is not None else RoutingReport()
     ids = [r["id"] for r in store.db["messages"].rows_where("status = 'classified'", select="id", order_by="id")]
     for message_id in ids:
-        route_message(store, message_id, policy, settings, actor)
-    return len(ids)
+        route_isolated(store, message_id, lambda s, mid: route_message(s, mid, policy, settings, actor), actor, report)
+    return report
 
 
 def override_label(

@@ -1,7 +1,6 @@
 """Hand stored replies to the classifier and the router, and link unmatched replies by hand."""
 
 import logging
-from collections.abc import Callable
 from datetime import date, datetime
 
 from copilot.classify.classifications import save_classification
@@ -12,10 +11,10 @@ from copilot.errors import ClassifierError, InvalidTransition, NotFound
 from copilot.labels import Classification, Classifier, Label, Reply
 from copilot.mail.budget import Budget, BudgetExceeded, BudgetFactory, within
 from copilot.mail.parse import ParsedMessage, parse_message
+from copilot.routing.isolation import Router, RoutingReport, route_isolated
 from copilot.store import Store, dumps, loads
 
 log = logging.getLogger("copilot.routing.triage")
-Router = Callable[[Store, int], object]
 
 __all__ = ["ParsedMessage", "link_message_to_customer", "parse_message", "reply_from_row", "triage_pending"]
 
@@ -48,13 +47,14 @@ TRIAGE_CHUNK = 200  # replies classified before their results are saved in one t
 
 
 def triage_pending(store: Store, classifier: Classifier, router: Router | None = None, actor: str = "triage",
-                   budget: BudgetFactory = Budget) -> int:  # fmt: skip
+                   budget: BudgetFactory = Budget, report: RoutingReport | None = None) -> int:  # fmt: skip
     """Classify every pending inbound message, mark it classified, then route it; returns how many were classified.
 
     Unmatched replies not yet classified are classified too, so the unmatched queue shows what each one is,
     but they keep their status and are not routed: routing waits until a person links them to a customer.
     Replies are read and their results saved a chunk at a time (one query, one transaction per
-    chunk); routing follows each chunk's commit, in message order.
+    chunk); routing follows each chunk's commit, in message order, one reply per transaction: a reply
+    whose routing fails goes to review with the error (recorded in `report`) and the rest are routed.
     """
     done = 0
     after = 0
@@ -90,10 +90,8 @@ def triage_pending(store: Store, classifier: Classifier, router: Router | None =
             for row, _, _ in results:
                 if row["status"] != "pending":
                     continue  # unmatched: routing waits until a person links the customer
-                try:
-                    router(store, row["id"])
-                except Exception:  # noqa: BLE001 -- one reply that cannot be routed stays 'classified' for tick; the rest go on
-                    log.exception("message %s was classified but could not be routed", row["id"])
+                # One reply that cannot be routed is rolled back alone and waits for review; the rest go on.
+                route_isolated(store, row["id"], router, actor, report)
 
 
 def classify_one(classifier: Classifier, row: dict, budget: BudgetFactory = Budget) -> tuple[Classification, str | None]:

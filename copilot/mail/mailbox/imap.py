@@ -201,18 +201,18 @@ class ImapMailbox:
     def mark_processed(self, uid: int) -> None:
         s = self.settings
         if s.processed_keyword:
-            self._call("STORE keyword", lambda: self.client.add_flags([uid], [s.processed_keyword]))
+            self._call(f"STORE keyword {s.processed_keyword}", lambda: self.client.add_flags([uid], [s.processed_keyword]))
         if s.processed_folder:
-            if self.client.has_capability("MOVE"):
-                self._call("MOVE", lambda: self.client.move([uid], s.processed_folder))
+            if self._call("CAPABILITY", lambda: self.client.has_capability("MOVE")):
+                self._call(f"MOVE to {s.processed_folder}", lambda: self.client.move([uid], s.processed_folder))
             else:
                 # Without MOVE a move means copy + delete; we never delete, so we only copy.
-                self._call("COPY", lambda: self.client.copy([uid], s.processed_folder))
+                self._call(f"COPY to {s.processed_folder}", lambda: self.client.copy([uid], s.processed_folder))
 
     def ensure_folder(self, folder: str) -> None:
         """Create the processed-mail folder when it is missing."""
         if not self._call("LIST", lambda: self.client.folder_exists(folder)):
-            self._call("CREATE", lambda: self.client.create_folder(folder))
+            self._call(f"CREATE {folder}", lambda: self.client.create_folder(folder))
 
     def wait(self, stop: Event) -> bool:
         """IDLE until new mail, the renew interval or stop; poll-sleep where IDLE is missing or turned off."""
