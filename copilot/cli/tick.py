@@ -6,6 +6,7 @@ import click
 
 from copilot import clock
 from copilot.classify import build_classifier
+from copilot.classify.gist import build_gister
 from copilot.cli.app import App, main, pass_app
 from copilot.drafting.appender import ImapAppender
 from copilot.drafting.hold import release_due_holds
@@ -43,7 +44,8 @@ def _once(app: App, no_deliver: bool) -> None:
     classified = 0
     if store.db["messages"].count_where("direction = 'inbound' and status = 'pending'"):
         classifier = build_classifier(settings, store=store)
-        classified = triage_pending(store, classifier, make_router(app.policy, settings))
+        classified = triage_pending(store, classifier, make_router(app.policy, settings),
+                                    gister=build_gister(settings, store))  # fmt: skip
     routed = classified + route_classified(store, app.policy, settings)
     report = run_tick(store, app.policy, settings, clock.today())
     expired = expire_drafts(store, "scheduler")  # expiry is recorded here and by `plan`, never by a listing

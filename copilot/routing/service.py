@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from copilot import clock
 from copilot.classify.classifications import current_classification, save_classification, to_model
+from copilot.classify.gist import carried_gist
 from copilot.config import Settings
 from copilot.errors import CopilotError, InvalidTransition, NotFound
 from copilot.labels import LABELS, Classification, Label
@@ -18,6 +19,7 @@ from copilot.routing.apply import apply_actions, close_with_pauses, reverse_deci
 from copilot.routing.decide import decide
 from copilot.routing.state import load_account_state
 from copilot.store import Store, loads
+from copilot.wording import person, words
 
 
 def applied_decision(store: Store, message_id: int) -> dict | None:
@@ -120,9 +122,13 @@ def override_label(
             evidence=old.evidence if old else None,
             source="human",
         )
-        before = f"{old.label.value}" if old else "unclassified"
+        before = f"from {words(old.label.value)} " if old else ""
+        message = store.conn.execute("select coalesce(text_reply, text_full) from messages where id = ?",
+                                     [message_id]).fetchone()  # fmt: skip
+        gist = carried_gist(row, message[0] if message else None, corrected)
         save_classification(
-            store, message_id, corrected, actor=user, reason=reason or f"{user} corrected {before} to {label.value}"
+            store, message_id, corrected, actor=user, gist=gist,
+            reason=reason or f"{person(user)} corrected the label {before}to {words(label.value)}.",
         )
         return route_message(store, message_id, policy, settings, actor=user)
 

@@ -227,7 +227,7 @@ def test_a_running_poller_picks_up_a_newly_activated_model(tmp_path, fake_fit, m
 
     app = App({"db_path": tmp_path / "p.db"})
     used: list[str] = []
-    monkeypatch.setattr(poll, "triage_pending", lambda store, classifier, router: used.append(classifier.local.model.digest))
+    monkeypatch.setattr(poll, "triage_pending", lambda store, classifier, router, **_: used.append(classifier.local.model.digest))
     monkeypatch.setattr(poll, "deliver_pending_alerts", lambda *a: None)
     triage = poll.triage_step(app)
     triage()
