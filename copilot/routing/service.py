@@ -52,7 +52,7 @@ def route_message(
             if (previous["classification_id"], previous["customer_id"]) == (row["id"], customer_id):
                 return []
             if previous["classification_id"] != row["id"]:
-                why = f"reply {message_id} was reclassified as {row['label']}"
+                why = f"reply {message_id} was reclassified as {words(row['label'])}"
             else:
                 why = f"reply {message_id} was linked to customer {customer_id}"
             reverse_decision(store, previous, actor, why)
@@ -231,7 +231,7 @@ def update_dispute(store: Store, dispute_id: int, user: str, *, reason: str | No
     if not change:
         return
     update_audited(store, "disputes", dispute_id, change, actor=user, entity="dispute", action="edited",
-                   reason=f"dispute #{dispute_id} edited by {user}")  # fmt: skip
+                   reason=f"dispute #{dispute_id} edited by {person(user)}")  # fmt: skip
 
 
 def complete_task(store: Store, task_id: int, user: str, note: str | None = None) -> None:
