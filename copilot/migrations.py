@@ -662,3 +662,24 @@ def m_isolate_mark_retries(db: sqlite_utils.Database) -> None:
         pk=("mailbox", "folder", "uidvalidity", "uid"),
         defaults={"attempts": 1},
     )  # fmt: skip
+
+
+@migration
+def m_gist_reply_gist(db: sqlite_utils.Database) -> None:
+    # The one-line English gist of a non-English reply, written when the reply is classified (by the configured
+    # model, or locally) so that pages only read it; gist_source is "local" or the model's name.
+    db["classifications"].add_column("gist", str)
+    db["classifications"].add_column("gist_source", str)
+
+
+@migration
+def m_gist_retrain_runs(db: sqlite_utils.Database) -> None:
+    # "Retrain now" from the inbox runs in the background: one row per run, so the inbox can say it is running,
+    # how it ended, and refuse a second run on the same database while one is going.
+    db["retrain_runs"].create(
+        {"id": int, "status": str, "started_by": str, "started_at": str, "finished_at": str, "outcome": str,
+         "model": str, "activated": int, "pid": int, "host": str},
+        pk="id",
+        not_null={"status", "started_by", "started_at"},
+    )  # fmt: skip
+    db["retrain_runs"].create_index(["status"])

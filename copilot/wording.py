@@ -48,7 +48,10 @@ WORDS: dict[str, str] = {
     "llm": "language model",
     "llm_fallback": "local model (language model unavailable)",
     "keyword": "keyword rule",
+    "auto": "local model (asking the language model when unsure)",
     "human": "a person",
+    "budget": "time limit for one reply",
+    "error": "fallback after a classifier error",
     "template": "template",
 }
 

@@ -1,12 +1,22 @@
 """Storing classifications: one current row per message, earlier ones kept for history and corrections."""
 
+from typing import TYPE_CHECKING
+
 from copilot import clock
 from copilot.labels import Classification
 from copilot.store import Store, dumps, loads
+from copilot.wording import words
+
+if TYPE_CHECKING:
+    from copilot.classify.gist import Gist
 
 
-def save_classification(store: Store, message_id: int, result: Classification, actor: str, reason: str | None = None) -> int:
-    """Make `result` the message's current classification, keep the old one, and audit the change."""
+def save_classification(store: Store, message_id: int, result: Classification, actor: str, reason: str | None = None,
+                        gist: "Gist | None" = None) -> int:  # fmt: skip
+    """Make `result` the message's current classification, keep the old one, and audit the change.
+
+    `gist` is the reply's English gist when it is not written in English, stored so pages only read it.
+    """
     # Plain SQL throughout: triage saves one of these per reply, and sqlite-utils' insert, update
     # and get each re-read the table schema first.
     with store.transaction():
@@ -30,6 +40,8 @@ def save_classification(store: Store, message_id: int, result: Classification, a
             "model": result.model,
             "prompt_version": result.prompt_version,
             "detail_json": dumps({"auto_reply_kind": result.auto_reply_kind}),
+            "gist": gist.text if gist else None,
+            "gist_source": gist.source if gist else None,
             "is_current": 1,
             "created_by": actor,
             "created_at": clock.now_iso(),
@@ -38,12 +50,20 @@ def save_classification(store: Store, message_id: int, result: Classification, a
         owner = store.conn.execute("select customer_id from messages where id = ?", [message_id]).fetchone()
         store.audit(
             actor, "message", message_id, "classified" if previous is None else "reclassified",
-            reason=reason or f"{result.source} said {result.label.value} ({result.confidence:.2f})",
+            reason=reason or f"Classified as {words(result.label.value)} by {classifier_words(result.source)}"
+                             f" (confidence {result.confidence:.2f}).",
             before=None if previous is None else {"label": previous["label"], "frustrated": bool(previous["frustrated"])},
-            after={"label": result.label.value, "frustrated": result.frustrated, "confidence": result.confidence},
+            after={"label": result.label.value, "frustrated": result.frustrated, "confidence": result.confidence,
+                   "source": result.source, **({"gist_source": gist.source} if gist else {})},
             customer_id=owner[0] if owner else None,
         )  # fmt: skip
     return pk
+
+
+def classifier_words(source: str | None) -> str:
+    """Who classified a reply, as a sentence says it: 'the local model', 'the mail headers', 'a person'."""
+    who = words(source)
+    return who if who.startswith("a ") else f"the {who}"
 
 
 def current_classification(store: Store, message_id: int) -> dict | None:

@@ -24,6 +24,7 @@ from copilot.classify.prompts import ClassifyPrompt
 from copilot.classify.schema import ClassifyAnswer
 from copilot.config import LlmSettings
 from copilot.labels import Classification, Classifier, Reply
+from copilot.redact import redact
 from copilot.store import Store
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,13 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(status, int) and (status == 429 or 500 <= status < 600)
 
 
-def _tokens(raw: Any) -> tuple[int, int]:
+def model_text(text: str, max_chars: int) -> str:
+    """The part of a reply any model may see: the newly written text, with every configured secret and
+    credential shape replaced (a reply can quote a link with a token in it), cut to `max_chars`."""
+    return redact(strip_reply(text))[:max_chars]
+
+
+def usage_tokens(raw: Any) -> tuple[int, int]:
     usage = getattr(raw, "usage_metadata", None) or {}
     return int(usage.get("input_tokens", 0) or 0), int(usage.get("output_tokens", 0) or 0)
 
@@ -72,8 +79,8 @@ class LlmClassifier:
         self.usage = {"calls": 0, "input_tokens": 0, "output_tokens": 0, "cost": 0.0, "cache_hits": 0, "fallbacks": 0}
 
     def prepared_text(self, reply: Reply) -> str:
-        """What is sent: the new text only, cut to the configured length."""
-        return strip_reply(reply.text)[: self.settings.max_input_chars]
+        """What is sent: the new text only, without secrets, cut to the configured length."""
+        return model_text(reply.text, self.settings.max_input_chars)
 
     def classify(self, reply: Reply) -> Classification:
         return guard(self._classify(reply), reply)
@@ -123,7 +130,7 @@ class LlmClassifier:
                 return None
             latency = (time.perf_counter() - started) * 1000
             raw, parsed, error = out.get("raw"), out.get("parsed"), out.get("parsing_error")
-            tokens_in, tokens_out = _tokens(raw)
+            tokens_in, tokens_out = usage_tokens(raw)
             if parsed is not None and error is None:
                 self._log(tokens_in, tokens_out, latency, "repaired" if repaired else "ok")
                 return parsed

@@ -18,6 +18,7 @@ from copilot.cli.app import App, main, pass_app
 def classify(app: App, message: BinaryIO, as_json: bool, mode: str | None) -> None:
     """Classify one email (an .eml file, or - for standard input; plain text without headers works too): label, frustration, confidence and facts."""
     from copilot.classify import build_classifier
+    from copilot.classify.gist import Gister, build_gister
     from copilot.classify.message import classify_raw
 
     settings = app.settings
@@ -27,9 +28,12 @@ def classify(app: App, message: BinaryIO, as_json: bool, mode: str | None) -> No
     store = app.store if wants_llm or (mode != "keyword" and Path(settings.db_path).is_file()) else None
     classifier = build_classifier(settings, store, mode)
     reply, result = classify_raw(classifier, message.read())
+    # A reply in another language gets its one-line English gist; the model writes it only where it may read replies.
+    gist = (build_gister(settings, store) if wants_llm else Gister()).gist(reply, result)
     if as_json:
         data = result.model_dump(mode="json")
         data["escalate"] = result.escalate
+        data["gist"] = None if gist is None else {"language": gist.language, "text": gist.text, "source": gist.source}
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
     click.echo(f"label:       {result.label.value}  ({result.confidence:.2f}, {result.source})")
@@ -46,5 +50,8 @@ def classify(app: App, message: BinaryIO, as_json: bool, mode: str | None) -> No
             click.echo(f"{name + ':':<12} {value}")
     if result.evidence:
         click.echo(f"evidence:    \"{result.evidence}\"")
+    if gist is not None:
+        by = "" if gist.source == "local" else f" (by {gist.source})"
+        click.echo(f"in English:  {gist.text}  [{gist.language}{by}]")
     if reply.subject:
         click.echo(f"subject:     {reply.subject}")

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from copilot.classify import build_classifier
+from copilot.classify.gist import build_gister
 from copilot.classify.registry import active_digest
 from copilot.cli.app import EXIT_NEEDS_ATTENTION, App, main, pass_app
 from copilot.mail.intake import IntakeStats, Poller, Source, backoff_from_settings, context_from_settings, imap_sources
@@ -24,13 +25,14 @@ def triage_step(app: App, routing: RoutingReport | None = None) -> Callable[[Int
     settings, store = app.settings, app.store
     current = {"model": active_digest(store), "classifier": build_classifier(settings, store=store)}
     router = make_router(app.policy, settings)
+    gister = build_gister(settings, store)  # non-English replies get their English gist as they are classified
     sender = make_sender(settings.smtp, settings.outbox_dir)
 
     def triage(_: IntakeStats | None = None) -> None:
         model = active_digest(store)
         if model != current["model"]:  # `copilot train` or the inbox's "retrain now" made another model active
             current.update(model=model, classifier=build_classifier(settings, store=store))
-        triage_pending(store, current["classifier"], router, report=routing)
+        triage_pending(store, current["classifier"], router, report=routing, gister=gister)
         # Alerts raised by routing go out now, so an account team hears of an angry reply within the poll cycle.
         deliver_pending_alerts(store, sender, settings)
 

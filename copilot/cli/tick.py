@@ -6,6 +6,7 @@ import click
 
 from copilot import clock
 from copilot.classify import build_classifier
+from copilot.classify.gist import build_gister
 from copilot.cli.app import EXIT_NEEDS_ATTENTION, App, main, pass_app
 from copilot.drafting.appender import ImapAppender
 from copilot.drafting.hold import release_due_holds
@@ -50,7 +51,8 @@ def _once(app: App, no_deliver: bool) -> RoutingReport:
     # Replies a stopped poll left pending are classified here too, so nothing waits for new mail to arrive.
     if store.db["messages"].count_where("direction = 'inbound' and status = 'pending'"):
         classifier = build_classifier(settings, store=store)
-        triage_pending(store, classifier, make_router(app.policy, settings), report=routing)
+        triage_pending(store, classifier, make_router(app.policy, settings), report=routing,
+                       gister=build_gister(settings, store))  # fmt: skip
     route_classified(store, app.policy, settings, report=routing)
     report = run_tick(store, app.policy, settings, clock.today())
     expired = expire_drafts(store, "scheduler")  # expiry is recorded here and by `plan`, never by a listing

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from copilot import clock
 from copilot.classify import build_classifier
+from copilot.classify.gist import build_gister
 from copilot.demo.runner import DemoResult, demo_settings, step
 from copilot.mail.inbound import IntakeContext, dedupe_key
 from copilot.mail.intake import Poller, Source
@@ -57,7 +58,8 @@ def triage_demo_mail(store: Store, policy: Policy, result: DemoResult) -> None:
     result.notes.append("mail: matched by " + ", ".join(f"{rule} {n}" for rule, n in sorted(rules.items())))
     settings = demo_settings(result.db_path)
     classifier = build_classifier(settings, store=store)
-    triaged = triage_pending(store, classifier, make_router(policy, settings, actor="demo"), actor="demo")
+    triaged = triage_pending(store, classifier, make_router(policy, settings, actor="demo"), actor="demo",
+                             gister=build_gister(settings, store))  # fmt: skip
     result.notes.append(f"mail: {triaged} replies classified by {classifier.name} and routed")
     statuses = Counter(r["status"] for r in store.db["messages"].rows_where("direction = 'inbound'", select="status"))
     result.notes.append("mail: " + ", ".join(f"{n} {status}" for status, n in sorted(statuses.items())))

@@ -36,6 +36,7 @@ def check_currency(code: str) -> str:
     return code
 
 
-def fmt(amount: Decimal | str, currency: str) -> str:
-    """Human format: 'USD 1,234.50'."""
-    return f"{currency} {Decimal(amount):,.2f}"
+def fmt(amount: Decimal | str, currency: str | None) -> str:
+    """Human format: 'USD 1,234.50'; without a currency only the figure, '1,234.50'."""
+    figure = f"{Decimal(amount):,.2f}"
+    return f"{currency} {figure}" if currency else figure

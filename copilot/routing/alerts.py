@@ -27,6 +27,7 @@ from copilot.policy.cadence import bucket_for
 from copilot.records import update_audited
 from copilot.redact import redact
 from copilot.store import Store, dumps, loads
+from copilot.wording import person, words
 
 if TYPE_CHECKING:  # routing imports this module; importing it back at run time would be circular
     from copilot.routing.state import CustomerFacts, MessageFacts
@@ -95,7 +96,7 @@ def compose_alert(
         if classification is not None:
             flag = ", frustrated" if classification.frustrated else ""
             lines.append(
-                f"Classified as {classification.label.value}{flag}, confidence {classification.confidence:.2f}"
+                f"Classified as {words(classification.label.value)}{flag}, confidence {classification.confidence:.2f}"
             )
             if classification.evidence:
                 lines.append(f'Evidence: "{classification.evidence}"')
@@ -271,7 +272,8 @@ def retry_alert(store: Store, alert_id: int, user: str) -> None:
     if row["status"] != "failed":
         raise InvalidTransition(f"alert {alert_id} is {row['status']}; only failed alerts can be retried")
     change = {"status": "pending", "attempts": 0, "next_attempt_at": clock.now_iso()}
-    update_audited(store, "alerts", alert_id, change, actor=user, entity="alert", action="requeued")
+    update_audited(store, "alerts", alert_id, change, actor=user, entity="alert", action="requeued",
+                   reason=f"{person(user)} put the alert back in the delivery queue after it failed.")  # fmt: skip
 
 
 def acknowledge_alert(store: Store, alert_id: int, user: str) -> None:
@@ -282,7 +284,8 @@ def acknowledge_alert(store: Store, alert_id: int, user: str) -> None:
     change = {"acknowledged_by": user, "acknowledged_at": clock.now_iso()}
     if row["status"] in ("pending", "failed"):
         change["status"] = "acknowledged"  # a person has it in hand; stop trying to deliver
-    update_audited(store, "alerts", alert_id, change, actor=user, entity="alert", action="acknowledged")
+    update_audited(store, "alerts", alert_id, change, actor=user, entity="alert", action="acknowledged",
+                   reason=f"{person(user)} has seen the alert.")  # fmt: skip
 
 
 def open_alerts(store: Store) -> list[dict]:

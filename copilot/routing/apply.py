@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any, assert_never
 
 from copilot import clock
+from copilot.classify.classifications import classifier_words
 from copilot.config import Settings
 from copilot.labels import Classification
 from copilot.policy.pauses import add_pause, lift_pauses_from
@@ -31,6 +32,7 @@ from copilot.routing.actions import (
 from copilot.routing.alerts import compose_alert, create_alert
 from copilot.routing.state import AccountState
 from copilot.store import Store, dumps
+from copilot.wording import words
 
 
 def insert_audited(store: Store, table: str, entity: str, row: dict[str, Any], actor: str, reason: str) -> int:
@@ -118,7 +120,8 @@ class _Applier:
         self.customer = state.customer
         self.mid = state.message.id
         self.refs: dict[str, tuple[str, int]] = {}
-        self.why = f"reply {self.mid} classified as {classification.label.value} by {classification.source}"
+        self.why = (f"reply {self.mid} classified as {words(classification.label.value)} by "
+                    f"{classifier_words(classification.source)}")  # fmt: skip
 
     def _source(self, key: str | None) -> tuple[str, int]:
         return self.refs.get(key or "", ("message", self.mid))
@@ -138,7 +141,8 @@ class _Applier:
                     "owner_email": action.owner_email, "status": "open", "opened_at": now,
                     "sla_due_at": action.sla_due.isoformat(), "account_wide": int(action.account_wide),
                 }  # fmt: skip
-                pk = insert_audited(self.store, "disputes", "dispute", row, self.actor, f"{self.why}: {action.reason}")
+                pk = insert_audited(self.store, "disputes", "dispute", row, self.actor,
+                                    f"{self.why}: {words(action.reason)}")  # fmt: skip
                 return self._created(action.key, "dispute", pk)
             case Pause():
                 source_type, source_id = self._source(action.source_key)

@@ -6,6 +6,7 @@ from typing import assert_never
 
 from copilot.classify.instalments import extract_plan, schedule
 from copilot.labels import Classification, Label
+from copilot.ledger.money import fmt
 from copilot.policy.model import Policy, RoutingPolicy
 from copilot.routing.actions import (
     Action,
@@ -24,6 +25,7 @@ from copilot.routing.actions import (
     SuppressAlert,
 )
 from copilot.routing.state import AccountState
+from copilot.wording import words
 
 # What the collector is asked to do for each kind of request; the task names it.
 REQUEST_TASKS: dict[str, str] = {
@@ -50,13 +52,13 @@ def decide(classification: Classification, state: AccountState, policy: Policy) 
             if c.needs_review
             else (f"confidence {c.confidence:.2f} is below {rules.review_below_confidence:.2f}")
         )
-        return [SetMessageStatus("needs_review", f"{c.label.value}: {why}")]
+        return [SetMessageStatus("needs_review", f"it reads as {words(c.label.value)}, but {why}; a person decides")]
     actions = _for_label(c, state, rules)
     if c.escalate:
         actions += _escalate(c, state, rules)
     if not any(isinstance(a, SetMessageStatus) for a in actions):
         actions.append(
-            SetMessageStatus("routed", f"routed as {c.label.value}" + (", frustrated" if c.frustrated else ""))
+            SetMessageStatus("routed", f"routed as {words(c.label.value)}" + (", frustrated" if c.frustrated else ""))
         )
     return actions
 
@@ -79,7 +81,7 @@ def _for_label(c: Classification, state: AccountState, rules: RoutingPolicy) -> 
         case Label.FRUSTRATION:
             return []  # the escalation below is the whole response
         case Label.OTHER:
-            return [SetMessageStatus("needs_review", "label 'other': a person decides what it needs")]
+            return [SetMessageStatus("needs_review", "it fits no label; a person decides what it needs")]
         case _:
             assert_never(label)
 
@@ -100,7 +102,7 @@ def _dispute(c: Classification, state: AccountState, rules: RoutingPolicy) -> li
             account_wide=not invoices,
         )
     ]
-    note = f"in dispute ({reason}) until the case is resolved"
+    note = f"in dispute ({words(reason)}) until the case is resolved"
     if invoices:
         # A promise on a disputed invoice is moot until the case ends; left open it would only "break".
         actions += [
@@ -171,7 +173,7 @@ def _plan(c: Classification, state: AccountState, rules: RoutingPolicy, first: d
     grace = timedelta(days=rules.promise_grace_days)
     planned = tuple(PlannedInstalment(i.due, i.amount, i.due + grace) for i in schedule(terms, first, total, currency))
     last = planned[-1].grace_until
-    amounts = ", ".join(f"{p.due}" + (f" {currency} {p.amount}" if p.amount is not None else "") for p in planned)
+    amounts = ", ".join(f"{p.due}" + (f" {fmt(p.amount, currency)}" if p.amount is not None else "") for p in planned)
     note = f"payment plan in {len(planned)} instalments ({amounts}); waiting until {last}"
     actions: list[Action] = [RecordPlan("plan", currency, total, planned, invoices)]
     if last < state.as_of:
@@ -248,7 +250,7 @@ def _escalate(c: Classification, state: AccountState, rules: RoutingPolicy) -> l
     assert customer is not None
     people = [customer.account_owner_email, *customer.account_team_emails]
     recipients = tuple(dict.fromkeys(p.lower() for p in people if p)) or (state.collector_email,)
-    why = f"{c.label.value}{' (frustrated)' if c.frustrated else ''}, confidence {c.confidence:.2f}"
+    why = f"{words(c.label.value)}{' (frustrated)' if c.frustrated else ''}, confidence {c.confidence:.2f}"
     actions: list[Action] = [_alert_or_suppress(state, "frustration", recipients, why)]
     already = any(
         p.reason == "frustration" and p.scope == "auto_send" and p.invoice_number is None for p in state.pauses
@@ -263,5 +265,6 @@ def _escalate(c: Classification, state: AccountState, rules: RoutingPolicy) -> l
 def _alert_or_suppress(state: AccountState, kind: str, recipients: tuple[str, ...], reason: str) -> Action:
     recent = state.recent_alert(kind)
     if recent is not None:
-        return SuppressAlert(kind, recent.id, f"alert #{recent.id} for this account was raised at {recent.created_at}")
+        when = str(recent.created_at)[:16].replace("T", " ")
+        return SuppressAlert(kind, recent.id, f"alert #{recent.id} for this account was already raised at {when} UTC")
     return RaiseAlert(kind, recipients, reason)

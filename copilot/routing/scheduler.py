@@ -11,12 +11,14 @@ from decimal import Decimal
 from copilot import clock
 from copilot.config import Settings
 from copilot.ledger.daily import record_day
+from copilot.ledger.money import fmt
 from copilot.policy.model import Policy
 from copilot.policy.pauses import lift_pause
 from copilot.routing.alerts import compose_alert, create_alert
 from copilot.routing.apply import close_with_pauses, mark_stale, open_task, settle_plan_of
 from copilot.routing.state import dispute_owner, load_customer, load_message
 from copilot.store import Store, loads
+from copilot.wording import words
 
 ACTOR = "scheduler"
 
@@ -148,7 +150,7 @@ def _check_promises(store: Store, policy: Policy, as_of: date, report: TickRepor
             report.promises_kept.append(promise["id"])
         elif promise["grace_until"] < as_of.isoformat():
             invoices = loads(promise["invoice_numbers_json"], []) or []
-            what = f"{promise['currency']} {promise['amount']}" if promise["amount"] else "payment"
+            what = fmt(promise["amount"], promise["currency"]) if promise["amount"] else "payment"
             on = f" on {', '.join(invoices)}" if invoices else ""
             reason = f"{what} promised for {promise['promised_date']}{on} had not arrived by {promise['grace_until']}"
             _mark_promise(store, promise, "broken", reason)
@@ -213,7 +215,7 @@ def _check_dispute_slas(store: Store, settings: Settings, as_of: date, report: T
         message = load_message(store, case["message_id"]) if case["message_id"] else None
         age = (as_of - date.fromisoformat(case["opened_at"][:10])).days
         reason = (
-            f"dispute #{case['id']} ({case['reason']}) has been open {age} days; its SLA ended {case['sla_due_at']}"
+            f"dispute #{case['id']} ({words(case['reason'])}) has been open {age} days; its deadline was {case['sla_due_at']}"
         )
         content = compose_alert("sla_breach", customer, reason, settings, message)
         owner = case["owner_email"] or dispute_owner(settings)

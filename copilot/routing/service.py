@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from copilot import clock
 from copilot.classify.classifications import current_classification, save_classification, to_model
+from copilot.classify.gist import carried_gist
 from copilot.config import Settings
 from copilot.errors import CopilotError, InvalidTransition, NotFound
 from copilot.labels import LABELS, Classification, Label
@@ -19,6 +20,7 @@ from copilot.routing.decide import decide
 from copilot.routing.isolation import RoutingReport, route_isolated
 from copilot.routing.state import load_account_state
 from copilot.store import Store, loads
+from copilot.wording import person, words
 
 
 def applied_decision(store: Store, message_id: int) -> dict | None:
@@ -51,7 +53,7 @@ def route_message(
             if (previous["classification_id"], previous["customer_id"]) == (row["id"], customer_id):
                 return []
             if previous["classification_id"] != row["id"]:
-                why = f"reply {message_id} was reclassified as {row['label']}"
+                why = f"reply {message_id} was reclassified as {words(row['label'])}"
             else:
                 why = f"reply {message_id} was linked to customer {customer_id}"
             reverse_decision(store, previous, actor, why)
@@ -127,9 +129,13 @@ def override_label(
             evidence=old.evidence if old else None,
             source="human",
         )
-        before = f"{old.label.value}" if old else "unclassified"
+        before = f"from {words(old.label.value)} " if old else ""
+        message = store.conn.execute("select coalesce(text_reply, text_full) from messages where id = ?",
+                                     [message_id]).fetchone()  # fmt: skip
+        gist = carried_gist(row, message[0] if message else None, corrected)
         save_classification(
-            store, message_id, corrected, actor=user, reason=reason or f"{user} corrected {before} to {label.value}"
+            store, message_id, corrected, actor=user, gist=gist,
+            reason=reason or f"{person(user)} corrected the label {before}to {words(label.value)}.",
         )
         return route_message(store, message_id, policy, settings, actor=user)
 
@@ -236,7 +242,7 @@ def update_dispute(store: Store, dispute_id: int, user: str, *, reason: str | No
     if not change:
         return
     update_audited(store, "disputes", dispute_id, change, actor=user, entity="dispute", action="edited",
-                   reason=f"dispute #{dispute_id} edited by {user}")  # fmt: skip
+                   reason=f"dispute #{dispute_id} edited by {person(user)}")  # fmt: skip
 
 
 def complete_task(store: Store, task_id: int, user: str, note: str | None = None) -> None:

@@ -3,8 +3,9 @@
 import logging
 from datetime import date, datetime
 
-from copilot.classify.classifications import save_classification
+from copilot.classify.classifications import classifier_words, save_classification
 from copilot.classify.extract import first_line
+from copilot.classify.gist import Gist, Gister
 from copilot.classify.injection import review_reason
 from copilot.classify.message import MAX_REPLY_CHARS, MAX_SUBJECT_CHARS
 from copilot.errors import ClassifierError, InvalidTransition, NotFound
@@ -47,15 +48,19 @@ TRIAGE_CHUNK = 200  # replies classified before their results are saved in one t
 
 
 def triage_pending(store: Store, classifier: Classifier, router: Router | None = None, actor: str = "triage",
-                   budget: BudgetFactory = Budget, report: RoutingReport | None = None) -> int:  # fmt: skip
+                   budget: BudgetFactory = Budget, report: RoutingReport | None = None,
+                   gister: Gister | None = None) -> int:  # fmt: skip
     """Classify every pending inbound message, mark it classified, then route it; returns how many were classified.
 
     Unmatched replies not yet classified are classified too, so the unmatched queue shows what each one is,
     but they keep their status and are not routed: routing waits until a person links them to a customer.
     Replies are read and their results saved a chunk at a time (one query, one transaction per
     chunk); routing follows each chunk's commit, in message order, one reply per transaction: a reply
-    whose routing fails goes to review with the error (recorded in `report`) and the rest are routed.
+    whose routing fails goes to review with the error (recorded in `report`) and the rest are routed. A
+    non-English reply's English gist is written by `gister` (the local one when none is given) before the
+    chunk's transaction, so no model call holds the database, and stored with its classification.
     """
+    gister = gister or Gister()
     done = 0
     after = 0
     while True:
@@ -76,15 +81,18 @@ def triage_pending(store: Store, classifier: Classifier, router: Router | None =
             except ClassifierError as exc:
                 # Leave it pending: the next run retries, and one bad reply does not stop the rest.
                 log.warning("message %s was not classified: %s", row["id"], exc)
+        gists = [gist_of(gister, row, result) for row, result, _ in results]
         with store.transaction():
-            for row, result, flag in results:
-                save_classification(store, row["id"], result, actor)
+            for (row, result, flag), gist in zip(results, gists, strict=True):
+                save_classification(store, row["id"], result, actor, gist=gist)
                 if row["status"] != "pending":
                     continue  # unmatched: labelled for the queue, routed once linked
                 store.conn.execute("update messages set status = 'classified' where id = ?", [row["id"]])
-                reason = f"classified by {classifier.name}" + (f"; sent to review: {flag}" if flag else "")
+                reason = f"Classified by {classifier_words(classifier.name)}" + (
+                    f"; sent to a person because {flag}" if flag else "") + "."
                 store.audit(actor, "message", row["id"], "status", reason=reason[:500],
-                            before={"status": "pending"}, after={"status": "classified"}, customer_id=row["customer_id"])  # fmt: skip
+                            before={"status": "pending"}, after={"status": "classified", "classifier": classifier.name},
+                            customer_id=row["customer_id"])  # fmt: skip
         done += len(results)
         if router is not None:
             for row, _, _ in results:
@@ -92,6 +100,16 @@ def triage_pending(store: Store, classifier: Classifier, router: Router | None =
                     continue  # unmatched: routing waits until a person links the customer
                 # One reply that cannot be routed is rolled back alone and waits for review; the rest go on.
                 route_isolated(store, row["id"], router, actor, report)
+
+
+def gist_of(gister: Gister, row: dict, result: Classification) -> Gist | None:
+    """The reply's English gist; a gister that fails for any reason leaves the local one, never a stuck reply."""
+    reply = reply_from_row(row)
+    try:
+        return gister.gist(reply, result)
+    except Exception:  # noqa: BLE001 -- isolation boundary: a gist is never worth stopping triage for
+        log.exception("message %s: the gist could not be written; the local one is stored", row["id"])
+        return Gister().gist(reply, result)
 
 
 def classify_one(classifier: Classifier, row: dict, budget: BudgetFactory = Budget) -> tuple[Classification, str | None]:

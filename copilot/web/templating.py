@@ -39,7 +39,7 @@ def money(amount: Any, currency: str | None = None) -> str:
         value = Decimal(str(amount))
     except InvalidOperation:
         return str(amount)
-    return fmt(value, currency) if currency else f"{value:,.2f}"
+    return fmt(value, currency)
 
 
 def number(value: Any) -> str:

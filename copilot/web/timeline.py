@@ -5,9 +5,9 @@ log stays available on its own page. Nothing here writes.
 """
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from copilot.classify.gist import LABEL_WORDS, local_gist, reply_gist
+from copilot.ledger.money import fmt
 from copilot.store import Store, loads
 from copilot.web.risks import excerpt
 
@@ -52,7 +52,13 @@ def actor_name(actor: str | None) -> str:
 def _money(amount: str | None, currency: str | None) -> str:
     if not amount:
         return ""
-    return f"{currency or ''} {Decimal(amount):,.2f}".strip()
+    return fmt(amount, currency)
+
+
+def _gist_line(gist: dict) -> str:
+    """'German; in English: …', naming the model when one wrote it."""
+    by = f" (summary by {gist['source']})" if gist.get("source") not in (None, "local") else ""
+    return f"{gist['language']}; in English: {gist['gist']}{by}"
 
 
 def _invoices(value: str | None) -> str:
@@ -66,7 +72,8 @@ def customer_timeline(store: Store, customer_id: str, limit: int = LIMIT) -> lis
     out: list[Entry] = []
     replies = _rows(store, """select m.id, m.direction, m.subject, m.from_addr, m.from_name, m.text_reply, m.text_full,
             coalesce(m.sent_at, m.received_at, m.created_at) as at, k.label, k.frustrated, k.promise_date,
-            k.promise_amount, k.promise_currency, k.dispute_reason, k.request_kind, k.return_date
+            k.promise_amount, k.promise_currency, k.dispute_reason, k.request_kind, k.return_date, k.gist,
+            k.gist_source
         from messages m left join classifications k on k.message_id = m.id and k.is_current = 1
         where m.customer_id = ? order by at desc limit ?""", [customer_id, limit])  # fmt: skip
     for m in replies:
@@ -76,7 +83,7 @@ def customer_timeline(store: Store, customer_id: str, limit: int = LIMIT) -> lis
             out.append(Entry(m["at"], "in", f"Reply from {m['from_name'] or m['from_addr'] or 'the customer'}: "
                              f"{local_gist(m) if m['label'] else said}", excerpt(m["text_reply"] or m["text_full"]),
                              f"/messages/{m['id']}",
-                             gist=f"{gist['language']}; in English: {gist['gist']}" if gist else None))  # fmt: skip
+                             gist=_gist_line(gist) if gist else None))  # fmt: skip
         else:
             out.append(Entry(m["at"], "out", f"We wrote: {m['subject'] or '(no subject)'}", "", f"/messages/{m['id']}"))
     for d in _rows(store, "select id, kind, tier, subject, contact_email, sent_at, sent_by, status from drafts "

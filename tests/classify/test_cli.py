@@ -75,3 +75,13 @@ def test_plain_text_and_messages_are_told_apart():
     reply = reply_from_text(b"Paid.\n\nOn Mon, 9 Nov 2026 at 10:00, AR <ar@ourco.example> wrote:\n> overdue")
     assert (reply.text, reply.subject, reply.sent_at) == ("Paid.", "", None)
     assert reply_from_text("Gr\xfc\xdfe, bezahlt.".encode("cp1252")).text == "Grüße, bezahlt."
+
+
+def test_a_reply_in_another_language_gets_an_english_gist(run):
+    text = "Guten Tag, wir werden die Rechnung bis zum 20.11.2026 bezahlen, 1200 EUR. Mit freundlichen Grüßen".encode()
+    data = json.loads(run("classify", "-", "--json", "--classifier", "local", input=text).output)
+    assert data["gist"]["language"] == "German" and data["gist"]["source"] == "local"
+    assert data["gist"]["text"].startswith(("Promises to pay", "Acknowledged", "Says it is paid"))
+    assert "in English:  " in run("classify", "-", "--classifier", "local", input=text).output
+    english = json.loads(run("classify", "-", "--json", input=b"Hi, we will pay the invoice on Friday. Thanks").output)
+    assert english["gist"] is None

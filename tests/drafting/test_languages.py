@@ -5,9 +5,8 @@ from decimal import Decimal
 
 import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage
 
-from copilot.classify.gist import llm_gist, local_gist, reply_gist
+from copilot.classify.gist import local_gist, reply_gist
 from copilot.config import Settings
 from copilot.drafting.facts import DisputeFact, PromiseFact, RequestFact, build_facts
 from copilot.drafting.guardrails import check_draft
@@ -132,16 +131,16 @@ def test_a_non_english_reply_gets_a_one_line_english_gist():
     classification = {"label": "promise_to_pay", "promise_amount": "1200.00", "promise_currency": "EUR",
                       "promise_date": "2026-11-20", "frustrated": 1}  # fmt: skip
     gist = reply_gist(REPLIES["de"], classification)
-    assert gist == {"language": "German", "gist": "Promises to pay EUR 1200.00 by 2026-11-20 (frustrated)"}
+    assert gist == {"language": "German", "gist": "Promises to pay EUR 1,200.00 by 2026-11-20 (frustrated)",
+                    "source": "local"}  # fmt: skip
     assert reply_gist(REPLIES["en"], classification) is None
     assert local_gist({"label": "request", "request_kind": "invoice_copy"}) == "Asks for a copy of the invoice"
 
 
-def test_the_llm_gist_is_used_when_a_model_answers_and_the_local_one_otherwise():
-    model = GenericFakeChatModel(messages=iter([AIMessage(content="  They will pay EUR 1,200 on Friday.\n")]))
-    assert llm_gist(model, REPLIES["de"], "fallback") == "They will pay EUR 1,200 on Friday."
-    empty = GenericFakeChatModel(messages=iter([]))
-    assert llm_gist(empty, REPLIES["de"], "Promises to pay") == "Promises to pay"
+def test_a_stored_gist_is_shown_instead_of_the_local_one():
+    row = {"label": "promise_to_pay", "gist": "They will pay on Friday.", "gist_source": "gpt-4o-mini"}
+    assert reply_gist(REPLIES["de"], row) == {"language": "German", "gist": "They will pay on Friday.",
+                                               "source": "gpt-4o-mini"}  # fmt: skip
 
 
 def test_a_translated_draft_comes_from_the_template_even_with_a_model_configured():

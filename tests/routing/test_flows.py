@@ -60,7 +60,7 @@ def test_frustrated_dispute_pauses_opens_case_alerts_once(ledger_store, smtp_ser
     ]
     assert store.db["messages"].get(mid)["status"] == "routed"
     reasons = {e["reason"] for e in store.audit_events("dispute", 1)}
-    assert any("classified as dispute" in r and "duplicate_billing" in r for r in reasons)
+    assert any("classified as dispute" in r and "duplicate billing" in r for r in reasons)
 
     report = deliver_pending_alerts(store, SmtpSender(smtp_settings.smtp), smtp_settings)
 
@@ -145,7 +145,7 @@ def test_dispute_sla_breach_alerts_the_owner_once(ledger_store, smtp_server, smt
     deliver_pending_alerts(store, SmtpSender(smtp_settings.smtp), smtp_settings)
     assert [m["To"] for m in smtp_server.messages] == ["billing.lead@ourco.example"]
     assert "Dispute past its SLA" in smtp_server.messages[0]["Subject"]
-    assert "wrong_quantity" in smtp_server.messages[0].get_content()
+    assert "(wrong quantity) has been open" in smtp_server.messages[0].get_content()
     assert is_paused(active_pauses(store, "C-1005", date(2026, 11, 23)), "INV-2026-0359")  # still held until resolved
 
 

@@ -49,7 +49,7 @@ def test_a_plan_records_every_instalment_and_each_is_kept_or_broken_alone(ledger
     assert store.db["payment_plans"].get(1)["status"] == "broken"
     assert not is_paused(active_pauses(store, "C-1001", date(2027, 1, 19)), INVOICE)  # back in the cadence
     task = store.db["tasks"].get(report.tasks_created[0])
-    assert task["kind"] == "broken_promise" and "USD 10250.00 promised for 2027-01-15" in task["description"]
+    assert task["kind"] == "broken_promise" and "USD 10,250.00 promised for 2027-01-15" in task["description"]
     actions = [e["action"] for e in store.audit_events("plan", 1)]
     assert actions == ["created", "broken"]
 

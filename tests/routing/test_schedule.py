@@ -103,11 +103,11 @@ def test_broken_promise_creates_task_and_returns_to_cadence(ledger_store, policy
     assert store.db["promises"].get(1)["status"] == "broken"
     task = store.db["tasks"].get(report.tasks_created[0])
     assert (
-        task["kind"] == "broken_promise" and "USD 18250.00" in task["description"] and task["due_date"] == "2026-11-26"
+        task["kind"] == "broken_promise" and "USD 18,250.00" in task["description"] and task["due_date"] == "2026-11-26"
     )
     assert active_pauses(store, "C-1001", date(2026, 11, 24)) == []
     assert (
-        store.db["pauses"].get(1)["lift_reason"].startswith("promise #1 broken: USD 18250.00 promised for 2026-11-20")
+        store.db["pauses"].get(1)["lift_reason"].startswith("promise #1 broken: USD 18,250.00 promised for 2026-11-20")
     )
     assert tick(store, policy, settings, date(2026, 11, 25)).counts() == {k: 0 for k in report.counts()}
 

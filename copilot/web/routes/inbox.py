@@ -2,13 +2,13 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from copilot.classify.registry import corrections_waiting
 from copilot.labels import LABEL_ACTIONS, LABELS
 from copilot.mail import quarantine as quarantine_service
-from copilot.web import context, queries, services
+from copilot.web import context, queries, retraining, services
 from copilot.web.deps import Collector, CurrentUser, PolicyDep, Scope, SettingsDep, StoreDep
 from copilot.web.security import safe_path
 from copilot.web.templating import flash, redirect, render
@@ -33,7 +33,8 @@ def triage(request: Request, user: Collector, store: StoreDep, scope: Scope, lab
                          scope=scope)  # fmt: skip
     return render(request, "inbox.html", {**data, "labels": LABELS, "label_actions": {k.value: v for k, v in LABEL_ACTIONS.items()},
                                           "filters": {"label": label, "review": review, "frustrated": frustrated},
-                                          "tabs": _tab_counts(store), "tab": "triaged"})  # fmt: skip
+                                          "tabs": _tab_counts(store), "tab": "triaged",
+                                          "training": retraining.latest_run(store)})  # fmt: skip
 
 
 @router.get("/inbox/unmatched", name="unmatched")
@@ -58,17 +59,23 @@ def dismiss_quarantined(request: Request, entry_id: int, user: Collector, store:
     return redirect("/inbox/quarantine")
 
 
-@router.post("/inbox/retrain")
-def retrain_now(request: Request, user: Collector, store: StoreDep, settings: SettingsDep) -> Response:
-    """Train the local model on this database's corrections now; it becomes active if it passes the test-split check."""
-    from copilot.classify.retrain import retrain
+def get_retrain_runner(request: Request) -> retraining.Runner:
+    """Where "Retrain now" runs its training: a background thread (tests override this dependency)."""
+    return retraining.in_thread
 
-    outcome = retrain(store, settings, actor=user.actor)
-    if outcome.activated:
-        flash(request, f"Model {outcome.model.name} trained on {outcome.counts.get('corrections', 0)} correction(s) "
-                       "and now classifies new replies.")  # fmt: skip
-    else:
-        flash(request, f"Model {outcome.model.name} was trained but not made active: {outcome.reason}.", "error")
+
+RetrainRunner = Annotated[retraining.Runner, Depends(get_retrain_runner)]
+
+
+@router.post("/inbox/retrain")
+def retrain_now(request: Request, user: Collector, store: StoreDep, settings: SettingsDep, runner: RetrainRunner) -> Response:
+    """Start training the local model on this database's corrections; the inbox shows how it ends."""
+    try:
+        retraining.start_retrain(store, settings, user.actor, runner=runner)
+    except retraining.AlreadyRunning as exc:
+        flash(request, f"{exc}. The inbox shows the outcome when it ends.", "error")
+        return redirect("/inbox")
+    flash(request, "Training started. It takes a few seconds; the inbox shows the outcome when it ends.")
     return redirect("/inbox")
 
 
