@@ -24,6 +24,15 @@ ticket receipts, forwarded bank advices, instalments) were composed by eval/real
 hand-written bodies and noise and added with --train-only. The same script writes realistic_test.jsonl,
 a separate test split from other bodies and other noise pieces, which is never split or trained on.
 
+Then 88 more hand-written replies (ids starting "x-o", 18 English and 11 each in German, French, Spanish and
+Dutch labelled `other`, plus 26 near misses with other labels) were added with --train-only. The `other`
+ones are mail that reached the wrong person or is about something else: not a customer, no longer at the
+company, a shared inbox asking to be taken off, sales pitches, product or event questions, personal notes,
+data-protection requests. The near misses use the same words about a real invoice (goods never received,
+billed to the wrong entity, send invoices to a new address, forwarded to accounts, angry "I don't work
+there"), so those keep their labels. They carry the usual noise (greetings, signatures, legal footers, the
+quoted reminder) and a `slice` naming their pattern.
+
 The script refuses data with duplicate ids, identical texts or invalid fields (see
 copilot.evaluation.dataset for the rules), and a train-only reply that nearly copies a test reply.
 """

@@ -191,7 +191,65 @@ CUE_GROUPS: dict[str, str] = {
         r"nieuwsbrief|thank you for the (lovely|hamper|gift)|"
         r"unsubscribe|newsletter|webinar|invit|sponsor|survey|recruit|cv\b|career|internship|donat|crypto|invest|"
         r"verify your|password|linkedin|network|promotion|offer|discount|press release|announce|season|holiday greetings|"
-        r"abmelden|abonnement|désabonner|desuscrib|darse de baja|afmelden|uitschrijven"
+        r"abmelden|abonnement|désabonner|desuscrib|darse de baja|afmelden|uitschrijven|"
+        r"nichts mit der rechnung|sans rapport|rien à voir|nada que ver|no tiene que ver|"
+        r"demo\b|démonstration|demostración|brochure|free (trial|quote|sample)|devis gratuit|presupuesto sin compromiso|"
+        r"vrijblijvend|unverbindlich|congrat|glückwunsch|félicitations|enhorabuena|felicidades|gefeliciteerd"
+    ),
+    # The mail reached someone who is not the customer, or no longer speaks for it: nothing to collect or contest.
+    "misdirected": (
+        r"wrong (person|contact|company|e-?mail|address|recipient|addressee|mailbox|inbox|place|department|firm)|"
+        r"sent (to )?(us |me )?(by mistake|in error)|(received|reached us|came to us) (by mistake|in error)|misdirected|"
+        r"never (done|did) (any )?business|never (heard of|dealt with|traded with|worked with)|never (ordered|bought|purchased) anything from|"
+        r"never had (an|any) (account|dealings|business)|never been (a |your )?customers?|"
+        r"not (a |one of )?your customers?|(isn'?t|aren'?t|are not|is not) (a )?customers? of yours|"
+        r"no (account|relationship|dealings|business relationship) with (you|your)|"
+        r"(don'?t|do not) (recognise|recognize|know) (you|your|this) (company|name|business|firm)|"
+        r"nothing to do with (me|us|this account|your)|not (meant|intended) for (me|us)|"
+        r"(don'?t|do not|no longer) work (in|for|at|there)|(i|i'?ve|i have) (left|moved on from) (the |that )?(company|business|firm|there)|"
+        r"(i'?m|i am) no longer (with|at|employed)|not (in|part of) (finance|accounts)|"
+        r"remove (this|my) (address|e-?mail)|(take|taking) (this|my) (address|e-?mail) off|"
+        r"(private|personal) (address|e-?mail|gmail|account)|private individual|similar name|same name|"
+        r"falsch (zugestellt|adressiert|zugeordnet)|falschen? (adresse|empfänger|person|firma|ansprechpartner)|"
+        r"(irrtümlich|versehentlich) (an uns|bei uns|an mich|bei mir|erhalten|zugestellt|zugesandt|geschickt)|"
+        r"irrläufer|fehlgeleitet|verwechslung|nicht (für uns|für mich) bestimmt|"
+        r"keine (geschäftsbeziehung|kundenbeziehung|geschäftsverbindung|beziehung)|keinerlei (beziehung|geschäft)|"
+        r"kein(en)? kunde|kein kundenkonto|nicht ihr kunde|nie kunde|nichts zu tun|"
+        r"(kennen|kenne) (ihre firma|ihr unternehmen|sie) nicht|arbeite (nicht mehr|nicht) (bei|für)|nicht (mehr )?zuständig|"
+        r"aus (ihrem|dem|diesem) verteiler|(adresse|e-mail) (löschen|entfernen|streichen)|privat(e|en)? (adresse|e-mail)|"
+        r"trompée?s? (de |d')(destinataire|personne|adresse|société|entreprise|client|contact|interlocuteur)|erreur de (destinataire|personne|adresse)|"
+        r"(arrivée?|reçue?|envoyée?|adressée?|parvenue?) par erreur|mauvais(e)? (destinataire|adresse|personne|société)|"
+        r"pas (le bon|la bonne) (destinataire|personne|adresse|interlocuteur)|pas destiné|"
+        r"ne sommes pas (vos |des )?clients|pas clients?|jamais (été|eu) (client|de compte|affaire)|jamais travaillé avec|"
+        r"aucun (lien|compte)|aucune relation|confusion (de nom|avec)|je ne (travaille|fais) plus|j'ai quitté|"
+        r"retirer (cette|mon) adresse|ne plus (écrire|utiliser|envoyer)|adresse (personnelle|privée)|"
+        r"equivocad[oa]s? de (empresa|destinatario|dirección|persona|cliente|correo)|(llegado|recibido|enviado) por error|"
+        r"destinatario (equivocado|erróneo)|dirección (equivocada|errónea)|no es para (nosotros|mí)|"
+        r"no (somos|soy) (sus |vuestros )?clientes?|ningun[ao] (relación|cuenta)|"
+        r"nunca (hemos )?(trabajado|contratado|sido clientes|tenido relación)|no conocemos (su|vuestra) empresa|"
+        r"ya no (trabajo|estoy|formo parte)|no trabajo (en|para)|(quiten|eliminen|borren) (esta|mi) dirección|"
+        r"cuenta personal|soy (un )?particular|"
+        r"verkeerd (adres|geadresseerd|bezorgd|gestuurd|verzonden)|verkeerde (persoon|adres|ontvanger|geadresseerde|bedrijf)|"
+        r"(ontvangen|gestuurd|verstuurd|bezorgd) per (abuis|vergissing)|per (abuis|vergissing) (bij|naar|ontvangen)|"
+        r"niet (voor ons|voor mij) bedoeld|terechtgekomen|verwarring met|"
+        r"geen klant(en)?\b|nooit klant|geen (klantrelatie|zakelijke relatie|relatie)|nooit zaken|ken(nen)? uw bedrijf niet|"
+        r"(werk|ben) (hier )?niet meer|niet meer werkzaam|uit uw (bestand|mailinglijst|verzendlijst)|(ben|als) (een )?particulier"
+    ),
+    # Personal and social notes between people who know each other: parties, meals, family events.
+    "social": (
+        r"drinks|birthday|wedding|retirement|leaving do|barbecue|bbq|christmas party|summer party|five-a-side|dinner|"
+        r"geburtstag|hochzeit|grillen|weihnachtsfeier|sommerfest|abendessen|ruhestand|"
+        r"anniversaire|mariage|apéro|soirée|retraite|dîner|"
+        r"cumpleaños|boda|jubilación|cena\b|copas|"
+        r"verjaardag|bruiloft|etentje|feestje|pensioen\b"
+    ),
+    # Data-protection requests: about a person's data, not about the invoice.
+    "privacy": (
+        r"gdpr|dsgvo|rgpd|avg\b|lopd|data protection|datenschutz|protection des données|protección de datos|"
+        r"personal (data|details)|personenbezogen|données personnelles|datos personales|persoonsgegevens|"
+        r"right to (erasure|be forgotten|object)|subject access|art(icle|ikel|ículo|\.)? ?1[5-7]\b|"
+        r"droit (d'accès|à l'effacement|d'opposition)|derecho de (supresión|acceso|oposición)|recht op (inzage|vergetelheid|verwijdering)|"
+        r"löschung|supprimer mes|supresión|verwijdering"
     ),
 }
 

@@ -29,7 +29,7 @@ from copilot.resources import datasets_dir
 
 log = logging.getLogger(__name__)
 
-FEATURE_VERSION = "local-14"  # bump when features or model change, so stale caches are not reused
+FEATURE_VERSION = "local-15"  # bump when features or model change, so stale caches are not reused
 
 
 def _digest(train_path: Path) -> str:

@@ -106,6 +106,29 @@ def test_clear_replies(local, text, label):
     assert local.classify(Reply(text=text)).label is label
 
 
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        # Mail that reached the wrong person, or is about something else: `other`, in five languages.
+        ("We are a charity shop, not one of your customers. Someone must have put the wrong email on file.", Label.OTHER),
+        ("Sie haben die falsche E-Mail-Adresse erwischt, ich bin Privatperson und kenne Ihre Firma nicht.", Label.OTHER),
+        ("Bonjour, je crois que ce mail ne m'est pas destiné, je ne connais pas votre entreprise.", Label.OTHER),
+        ("Hola, este correo no es para mí, no tengo nada que ver con esa empresa.", Label.OTHER),
+        ("Dit mailtje is niet voor mij bedoeld, ik ken uw bedrijf niet en heb nooit iets besteld.", Label.OTHER),
+        ("We build online shops for B2B wholesalers. Would you be interested in a free audit of your website?", Label.OTHER),
+        ("Please tell me what personal data you hold about me, under Article 15 GDPR.", Label.OTHER),
+        # The same words about a real invoice keep their label.
+        ("We never received the goods on this invoice, the delivery never arrived. Please credit it.", Label.DISPUTE),
+        ("Cette facture est fausse : nous n'avons jamais commandé ce service.", Label.DISPUTE),
+        ("Please send invoices to our new AP address, ap@newco.example, going forward.", Label.REQUEST),
+        ("Wilt u de facturen voortaan naar ons nieuwe adres crediteuren@bedrijf.example sturen?", Label.REQUEST),
+        ("I've forwarded this to the right person in accounts, they'll be in touch.", Label.ACKNOWLEDGEMENT),
+    ],
+)
+def test_mail_for_someone_else_is_other_and_real_invoice_replies_are_not(local, text, label):
+    assert local.classify(Reply(subject="Re: Payment reminder - invoice 2026-5531", text=text)).label is label
+
+
 def test_angry_reply_escalates(local):
     result = local.classify(Reply(text="This is the FOURTH reminder this week. Stop emailing us or we will take our business elsewhere. I want your manager to call me."))
     assert result.escalate
