@@ -201,7 +201,7 @@ def test_account_team_acknowledges_only_their_alerts(account_team: TestClient, w
         assert store.db["alerts"].get(ids["alert"])["acknowledged_by"] == "user:dana"
         assert store.db["alerts"].get(ids["other_alert"])["acknowledged_at"] is None
     assert f'action="/alerts/{ids["alert"]}/ack"' not in account_team.get("/account").text
-    assert "Acknowledged by user:dana" in account_team.get("/account?show=all").text
+    assert "Acknowledged by Dana" in account_team.get("/account?show=all").text
     assert _post(account_team, f"/alerts/{ids['alert']}/ack", {}, page="/account").status_code == 409
 
 

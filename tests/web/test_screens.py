@@ -5,6 +5,7 @@ import re
 from fastapi.testclient import TestClient
 
 from copilot.web.queries import priority_key, sla_state
+from copilot.wording import person
 from tests.web.conftest import open_store
 
 
@@ -132,7 +133,8 @@ def test_customer_page_has_ledger_cases_contacts_and_timeline(collector: TestCli
     assert re.search(r'<a href="/disputes/\d+">Dispute opened: ', page)  # the timeline in words, each entry linked
     assert 'action="/customers/C-1006/pauses/' in page
     audit = collector.get("/customers/C-1006/audit").text  # the raw log, one click away
-    assert re.search(r"<strong>dispute \d+</strong> (opened|created)", audit) and "by router" in audit
+    assert re.search(r"<strong>dispute \d+</strong> (opened|created)", audit) and f"by {person('router')}" in audit
+    assert "by router" not in audit  # the actor in words, not its code
 
 
 def test_customer_search(collector: TestClient):
@@ -220,3 +222,12 @@ def test_dashboard_figures_follow_changes_in_the_data(collector: TestClient, web
         assert time.monotonic() < deadline, "the figures were never recalculated"
         time.sleep(0.05)
     assert "being recalculated" not in page
+
+
+
+def test_draft_page_names_the_owner_and_the_model_in_words(collector: TestClient, ids: dict):
+    page = collector.get(f"/drafts/{ids['draft']}").text
+    owner = re.search(r"· owner ([^<·]*)", page)
+    assert owner and "@" not in owner.group(1) and owner.group(1).strip() not in ("", "–"), owner
+    assert "by local model (version" in page or "by keyword" in page or "by person" in page.lower()
+    assert not re.search(r"\(local-\d+:[0-9a-f]+\)", page)  # a model's build code, shown raw
