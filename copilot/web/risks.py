@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from copilot.drafting.stale import shown_stale
 from copilot.store import Store, loads
+from copilot.web.templating import day
 
 EXCERPT_CHARS = 160
 
@@ -87,9 +88,9 @@ def draft_risks(store: Store, draft: dict, as_of: date) -> list[Risk]:
         if until and until[:10] < as_of.isoformat():
             continue
         amount = f"{p['currency'] or ''} {Decimal(p['amount']):,.2f}".strip() if p["amount"] else "payment"
-        out.append(Risk("promise", f"Promise to pay in force: {amount} by {(p['promised_date'] or '')[:10]}",
+        out.append(Risk("promise", f"Promise to pay in force: {amount} by {day(p['promised_date'])}",
                         f"They promised to pay {_invoices(p['invoice_numbers_json'])}; dunning on those invoices waits "
-                        f"until {(until or '')[:10]}.", f"/customers/{cid}#promises", "Promises"))  # fmt: skip
+                        f"until {day(until)}.", f"/customers/{cid}#promises", "Promises"))  # fmt: skip
     for m in _rows(store, "select id, subject from messages where customer_id = ? and direction = 'inbound' "
                           "and status = 'needs_review' order by id desc", [cid]):  # fmt: skip
         out.append(Risk("review", "A reply from this customer waits for review",
@@ -97,7 +98,7 @@ def draft_risks(store: Store, draft: dict, as_of: date) -> list[Risk]:
                         "sending.", f"/messages/{m['id']}", "Review the reply"))  # fmt: skip
     for t in _rows(store, "select id, kind, description, due_date from tasks where customer_id = ? and status = 'open' "
                           "order by id", [cid]):  # fmt: skip
-        due = f" (due {t['due_date']})" if t["due_date"] else ""
+        due = f" (due {day(t['due_date'])})" if t["due_date"] else ""
         out.append(Risk("task", f"Open task: {(t['kind'] or 'task').replace('_', ' ')}{due}",
                         t["description"] or "A collector task is still open on this account.",
                         f"/customers/{cid}#tasks", "Tasks"))  # fmt: skip
