@@ -220,10 +220,6 @@ def resume_pause(store: Store, customer_id: str, pause_id: int, reason: str, use
     lift_pause(store, pause_id, user.actor, reason.strip())
 
 
-def resolve_dispute(store: Store, dispute_id: int, resolution: str, user: User) -> None:
-    routing.resolve_dispute(store, dispute_id, user.actor, resolution.strip())
-
-
 def acknowledge_alert(store: Store, alert_id: int, user: User) -> None:
     alerts.acknowledge_alert(store, alert_id, user.actor)
 

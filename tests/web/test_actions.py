@@ -175,8 +175,12 @@ def test_pause_and_resume_a_customer_with_reasons(collector: TestClient, web_set
 def test_resolving_a_dispute_lifts_its_pauses(collector: TestClient, web_settings: Settings, ids: dict):
     with open_store(web_settings) as store:
         dispute = next(store.db["disputes"].rows_where("message_id = ? and status = 'open'", [ids["angry_dispute"]]))
-    assert _post(collector, f"/disputes/{dispute['id']}/resolve", {"resolution": ""}).status_code in (400, 409)
-    assert _post(collector, f"/disputes/{dispute['id']}/resolve", {"resolution": "credit note CN-7"}).status_code == 303
+    refused = _post(collector, f"/disputes/{dispute['id']}/resolve", {"resolution": "credit note CN-7"})
+    assert refused.status_code == 303 and refused.headers["location"].endswith("#resolve-form")
+    with open_store(web_settings) as store:
+        assert store.db["disputes"].get(dispute["id"])["status"] == "open"  # no outcome chosen: nothing resolved
+    assert _post(collector, f"/disputes/{dispute['id']}/resolve",
+                 {"outcome": "stands", "resolution": "credit note CN-7"}).status_code == 303  # fmt: skip
     with open_store(web_settings) as store:
         assert store.db["disputes"].get(dispute["id"])["status"] == "resolved"
         assert not store.db["pauses"].count_where("source_type = 'dispute' and source_id = ? and lifted_at is null",

@@ -152,7 +152,8 @@ def test_disputes_list_shows_sla_owner_and_due(collector: TestClient):
     page = collector.get("/disputes").text
     assert "breached" in page and "billing@ourco.example" in page and "pricing" in page
     assert "on track" in page  # the dispute routing opened today
-    assert "Resolve and resume dunning" in page
+    assert re.search(r'href="/disputes/\d+#resolve-form">Resolve: choose the outcome', page)
+    assert 'name="resolution"' not in page  # no free-text resolution without an outcome
 
 
 def test_sla_state_is_pure():

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from copilot import clock
 from copilot.routing.service import OUTCOMES
-from copilot.web import casework, context, queries, services
+from copilot.web import casework, context, queries
 from copilot.web.deps import Collector, CurrentUser, PolicyDep, Scope, SettingsDep, StoreDep
 from copilot.web.templating import flash, redirect, render
 
@@ -44,10 +44,11 @@ def edit(request: Request, dispute_id: int, user: Collector, store: StoreDep,
 def resolve(request: Request, dispute_id: int, user: Collector, store: StoreDep, policy: PolicyDep,
             settings: SettingsDep, resolution: Annotated[str, Form(max_length=1000)] = "",
             outcome: Annotated[str, Form(max_length=40)] = "", amount: Annotated[str, Form(max_length=40)] = "") -> Response:  # fmt: skip
-    if not outcome:  # the short form on the list: free text only
-        services.resolve_dispute(store, dispute_id, resolution, user)
-        flash(request, f"Dispute {dispute_id} resolved; its pauses are lifted.")
-        return redirect("/disputes")
+    if outcome not in OUTCOMES:
+        # A resolution without an outcome would resume dunning on the full amount after a credit was agreed.
+        flash(request, "Choose how the dispute ends (credit note, partial credit, void, or the invoice stands) to "
+                       "resolve it.", "error")  # fmt: skip
+        return redirect(f"/disputes/{dispute_id}#resolve-form")
     draft_id = casework.resolve_with_reply(store, dispute_id, user, policy, settings, outcome=outcome, amount=amount,
                                            note=resolution)  # fmt: skip
     what = OUTCOMES[outcome].lower()
