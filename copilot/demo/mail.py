@@ -19,6 +19,7 @@ from copilot.routing import make_router
 from copilot.routing.alerts import deliver_pending_alerts
 from copilot.routing.triage import triage_pending
 from copilot.store import Store, dumps
+from copilot.wording import words
 
 
 def record_outbound(store: Store, raw: bytes, actor: str) -> int:
@@ -55,14 +56,14 @@ def triage_demo_mail(store: Store, policy: Policy, result: DemoResult) -> None:
     stats = Poller(ctx, [Source(inbox.name, inbox.folders, lambda: inbox)]).run_once()
     rules = Counter(r["match_rule"] or "unmatched" for r in store.db["messages"].rows_where("direction = 'inbound'"))
     result.notes.append(f"mail: {len(sent)} sent reminders recorded; {stats.stored} replies read from the sample mailbox")
-    result.notes.append("mail: matched by " + ", ".join(f"{rule} {n}" for rule, n in sorted(rules.items())))
+    result.notes.append("mail: matched by " + ", ".join(f"{words(rule)} {n}" for rule, n in sorted(rules.items())))
     settings = demo_settings(result.db_path)
     classifier = build_classifier(settings, store=store)
     triaged = triage_pending(store, classifier, make_router(policy, settings, actor="demo"), actor="demo",
                              gister=build_gister(settings, store))  # fmt: skip
-    result.notes.append(f"mail: {triaged} replies classified by {classifier.name} and routed")
+    result.notes.append(f"mail: {triaged} replies classified by the {words(classifier.name)} and routed")
     statuses = Counter(r["status"] for r in store.db["messages"].rows_where("direction = 'inbound'", select="status"))
-    result.notes.append("mail: " + ", ".join(f"{n} {status}" for status, n in sorted(statuses.items())))
+    result.notes.append("mail: " + ", ".join(f"{n} {words(status)}" for status, n in sorted(statuses.items())))
     # No SMTP server in the demo: alerts go to the offline outbox next to the database, as real mail would.
     sent = deliver_pending_alerts(store, FolderSender(settings.outbox_dir or Path(result.db_path).parent / "outbox"), settings)
     open_rows = {t: store.db[t].count_where("status = 'open'") for t in ("disputes", "promises", "tasks")}

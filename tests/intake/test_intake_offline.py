@@ -104,7 +104,7 @@ def test_demo_reads_sample_mail_offline(tmp_path, policy):
     result = run_demo(tmp_path / "demo.db", policy)
     notes = "\n".join(result.notes)
     assert "24 replies read" in notes
-    assert "invoice_number 15, reply_header 5, sender_address 1, sender_domain 2, unmatched 1" in notes
+    assert "invoice number 15, reply to our email 5, sender's address 1, sender's domain 2, unmatched 1" in notes
     with Store.open(tmp_path / "demo.db") as store:
         bounce = next(store.db["messages"].rows_where("auto_reply_kind = 'bounce'"))
         assert loads(bounce["bounced_recipients_json"]) == ["books@tidewaterbikes.example"]
