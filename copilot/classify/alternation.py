@@ -9,56 +9,38 @@ which branches are tried; `tests/classify/test_alternation.py` checks both on th
 """
 
 import re
+from collections.abc import Iterator
+from itertools import pairwise
+
+
+def _syntax(pattern: str) -> Iterator[tuple[int, str, int]]:
+    """Each character of `pattern` that is regex syntax (not escaped, not inside a character class), with its
+    index and the group depth in front of it."""
+    depth, in_class, i = 0, False, 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        else:
+            yield i, ch, depth
+            depth += (ch == "(") - (ch == ")")
+        i += 1
 
 
 def top_level_alternatives(pattern: str) -> list[str]:
     """Split a regex on the `|` that are not inside a group or a character class."""
-    parts: list[str] = []
-    current: list[str] = []
-    depth, in_class, i = 0, False, 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\":
-            current.append(pattern[i : i + 2])
-            i += 2
-            continue
-        if in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-        elif ch in "()":
-            depth += 1 if ch == "(" else -1
-        elif ch == "|" and depth == 0:
-            parts.append("".join(current))
-            current = []
-            i += 1
-            continue
-        current.append(ch)
-        i += 1
-    parts.append("".join(current))
-    return parts
+    cuts = [i for i, ch, depth in _syntax(pattern) if ch == "|" and depth == 0]
+    return [pattern[a + 1 : b] for a, b in pairwise([-1, *cuts, len(pattern)])]
 
 
 def _group_end(pattern: str) -> int:
     """The index just past the group that opens `pattern` at index 0, or -1 when it is not closed."""
-    depth, in_class, i = 0, False, 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        i += 1
-    return -1
+    return next((i + 1 for i, ch, depth in _syntax(pattern) if ch == ")" and depth == 1), -1)
 
 
 def expand_leading_group(branch: str) -> list[str]:
