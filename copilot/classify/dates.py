@@ -150,8 +150,6 @@ _MONTH = ("month", "monat", "mois", "mes", "maand")
 # For each pattern, substrings of which every match contains at least one (lower-case). Most replies hold no
 # date at all, and a substring test costs far less than a regex scan that is bound to find nothing.
 _NEEDLES: dict[str, tuple[str, ...]] = {
-    "iso": ("-",),
-    "dmy_num": (".", "/"),
     "day_month": _DIGITS,
     "month_day": _DIGITS,
     "eom_named": ("end of", "ende", "fin", "eind"),
@@ -169,8 +167,8 @@ _NEEDLES: dict[str, tuple[str, ...]] = {
 }
 
 
-# The same test as one literal alternation per pattern: the engine scans for its first letters in C. Two
-# numeric patterns get a tighter test than "a dash" or "a full stop", which nearly every reply holds.
+# The same test as one literal alternation per pattern: the engine scans for its first letters in C. The two
+# numeric patterns need a digit on each side of their separator, a tighter test than any substring.
 _NEEDLE_RX = {kind: re.compile("|".join(map(re.escape, needles))) for kind, needles in _NEEDLES.items()}
 _NEEDLE_RX |= {"iso": re.compile(r"\d-\d"), "dmy_num": re.compile(r"\d[./]\d")}
 

@@ -18,16 +18,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
 from jinja2 import Environment, StrictUndefined, TemplateError
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from copilot.classify import chatmodel as llm_seam
 from copilot.classify.injection import injection_attempt
 from copilot.classify.llm import model_text, usage_tokens
-from copilot.classify.prompts import neutralise
+from copilot.classify.prompts import neutralise, read_prompt_file
 from copilot.config import LlmSettings
 from copilot.errors import ConfigError
 from copilot.labels import Classification, Reply
@@ -147,11 +146,7 @@ class GistPrompt(BaseModel):
 @lru_cache(maxsize=4)
 def load_gist_prompt(path: Path | None = None) -> GistPrompt:
     """Read and validate the gist prompt; a broken file is a configuration error naming what is wrong."""
-    path = path or prompts_dir() / "gist.yaml"
-    try:
-        return GistPrompt.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError, ValidationError) as exc:
-        raise ConfigError(f"the gist prompt {path} is invalid: {exc}") from None
+    return read_prompt_file(GistPrompt, path or prompts_dir() / "gist.yaml", "gist")
 
 
 # -- writing the gist when a reply is classified -----------------------------------------------------

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import yaml
 from jinja2 import Environment, StrictUndefined, TemplateError
@@ -23,6 +23,17 @@ if TYPE_CHECKING:
 _ENV = Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True)
 # The email may not close or reopen the delimiters that mark it as data.
 _DELIMITER = re.compile(r"<\s*/?\s*email\s*>", re.IGNORECASE)
+
+
+P = TypeVar("P", bound=BaseModel)
+
+
+def read_prompt_file(model: type[P], path: Path, what: str) -> P:
+    """A YAML prompt file validated as `model`; a broken file is a configuration error naming what is wrong."""
+    try:
+        return model.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        raise ConfigError(f"the {what} prompt {path} is invalid: {exc}") from None
 
 
 class LabelSpec(BaseModel):

@@ -12,17 +12,17 @@ from functools import lru_cache
 from pathlib import Path
 
 import jinja2
-import yaml
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 from openai import OpenAIError
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from copilot.classify.chatmodel import log_call, make_chat_model
+from copilot.classify.prompts import read_prompt_file
 from copilot.config import Settings
 from copilot.drafting.facts import DraftFacts
 from copilot.drafting.render import long_date, money
-from copilot.errors import ConfigError, CopilotError
+from copilot.errors import CopilotError
 from copilot.redact import redact
 from copilot.resources import prompts_dir
 from copilot.store import Store
@@ -62,11 +62,7 @@ class Written:
 @lru_cache
 def load_prompt(path: Path | None = None) -> DraftPrompt:
     """Load and validate the drafting prompt; a broken file is a configuration error."""
-    path = path or prompts_dir() / "draft.yaml"
-    try:
-        return DraftPrompt.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError, ValidationError) as exc:
-        raise ConfigError(f"the drafting prompt {path} is invalid: {exc}") from None
+    return read_prompt_file(DraftPrompt, path or prompts_dir() / "draft.yaml", "drafting")
 
 
 def _env() -> jinja2.Environment:
