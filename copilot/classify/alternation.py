@@ -43,6 +43,25 @@ def _group_end(pattern: str) -> int:
     return next((i + 1 for i, ch, depth in _syntax(pattern) if ch == ")" and depth == 1), -1)
 
 
+def _leading_group(branch: str) -> tuple[list[str], str, bool] | None:
+    """A branch that opens with a plain or non-capturing group, alone or with a greedy `?`: (the group's
+    alternatives, what follows it, whether it is optional). None for anything else (lookarounds, `*`, `+`,
+    counted or lazy repeats, no group)."""
+    if not branch.startswith("(") or (branch.startswith("(?") and not branch.startswith("(?:")):
+        return None
+    end = _group_end(branch)
+    if end < 0:
+        return None
+    inner = branch[3 : end - 1] if branch.startswith("(?:") else branch[1 : end - 1]
+    rest = branch[end:]
+    optional = rest.startswith("?") and not rest.startswith("??")
+    if optional:
+        rest = rest[1:]
+    elif rest[:1] in ("*", "+", "{", "?"):
+        return None
+    return top_level_alternatives(inner), rest, optional
+
+
 def expand_leading_group(branch: str) -> list[str]:
     """`branch` as the branches its leading group stands for, in the order the engine would try them.
 
@@ -51,20 +70,34 @@ def expand_leading_group(branch: str) -> list[str]:
     is multiplied out; anything else (lookarounds, `*`, `+`, counted or lazy repeats) is kept whole.
     Capturing groups become non-capturing, which changes no match, only what `findall` would return.
     """
-    if not branch.startswith("(") or (branch.startswith("(?") and not branch.startswith("(?:")):
+    group = _leading_group(branch)
+    if group is None:
         return [branch]
-    end = _group_end(branch)
-    if end < 0:
-        return [branch]
-    inner = branch[3 : end - 1] if branch.startswith("(?:") else branch[1 : end - 1]
-    rest = branch[end:]
-    optional = rest.startswith("?") and not rest.startswith("??")
-    if optional:
-        rest = rest[1:]
-    elif rest[:1] in ("*", "+", "{", "?"):
-        return [branch]
-    out = [expanded for alt in top_level_alternatives(inner) for expanded in expand_leading_group(alt + rest)]
+    alternatives, rest, optional = group
+    out = [expanded for alt in alternatives for expanded in expand_leading_group(alt + rest)]
     return out + (expand_leading_group(rest) if optional else [])
+
+
+def _by_first_letter(branch: str) -> list[str]:
+    """The branches of `expand_leading_group`, but those starting with the same letter share one copy of what
+    follows the group: "(we|was|i) paid" becomes ["w(?:e|as) paid", "i(?:) paid"]. The same matches at each
+    position, in another order, and a long tail behind a group of many words is compiled once per letter.
+    """
+    group = _leading_group(branch)
+    if group is None:
+        return [branch]
+    alternatives, rest, optional = group
+    tails: dict[str, list[str]] = {}
+    out: list[str] = []
+    for alternative in alternatives:
+        for start in expand_leading_group(alternative):
+            head = _literal_head(start)
+            if head is None:
+                out.append(start + rest)
+            else:
+                tails.setdefault(head, []).append(start[1:])
+    out += [re.escape(head) + "(?:" + "|".join(ends) + ")" + rest for head, ends in tails.items()]
+    return out + (_by_first_letter(rest) if optional else [])
 
 
 def factor_by_first_letter(pattern: str) -> str:
@@ -119,8 +152,9 @@ def _trie(branches: list[str], depth: int) -> str:
 
 
 def word_start_branches(pattern: str) -> list[str]:
-    """The branches of `pattern` (read as `\\b(?:pattern)`) with their leading groups multiplied out."""
-    return [expanded for branch in top_level_alternatives(pattern) for expanded in expand_leading_group(branch.removeprefix("\\b"))]
+    """The branches of `pattern` (read as `\\b(?:pattern)`), each starting with a letter where its leading group
+    allows (see `_by_first_letter`)."""
+    return [start for branch in top_level_alternatives(pattern) for start in _by_first_letter(branch.removeprefix("\\b"))]
 
 
 def first_letters(pattern: str) -> frozenset[str] | None:
