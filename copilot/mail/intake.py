@@ -292,8 +292,7 @@ def _awaiting_mark(ctx: IntakeContext, loc: Location) -> bool:
 
 
 def _quarantined(ctx: IntakeContext, loc: Location) -> bool:
-    return bool(ctx.store.db["quarantine"].count_where("mailbox = ? and folder = ? and uidvalidity = ? and uid = ?",
-                                                       [loc.mailbox, loc.folder, loc.uidvalidity, loc.uid]))  # fmt: skip
+    return bool(ctx.store.db["quarantine"].count_where(_AT, _key(loc)))
 
 
 # -- the poller -------------------------------------------------------------
